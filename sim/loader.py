@@ -1,0 +1,241 @@
+"""Loading a scenario: file -> overrides -> schema -> cross-checks -> a frozen Scenario.
+
+This is the one way in for scenario data, used by the CLI and the Python API alike:
+
+1. :mod:`sim.yamlsource` reads the file safely and remembers the line of every value;
+2. ``--set dotted.key=value`` overrides are applied to the raw data, each key checked
+   against the schema (desmod-style checked dotted keys, with "did you mean");
+3. :mod:`sim.schema` (pydantic) checks every value's type and range;
+4. :mod:`sim.validation` checks references, cycles, reachability and citations.
+
+Every problem found becomes one ``FILE:LINE: dotted.key: message`` line in a single
+:class:`~sim.problems.ScenarioError`, so the user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .problems import Path, Problem, ScenarioError, dotted
+from .schema import Scenario
+from .validation import check_citations, check_scenario, suggest, uncited_figures
+from .yamlsource import Source, load_source, parse_yaml
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def load_scenario(path: str | FsPath, overrides: Sequence[str] = ()) -> Scenario:
+    """Load, override and validate a scenario file; raise :class:`ScenarioError` if bad."""
+    src = load_source(str(path))
+    origins = apply_overrides(src, overrides)
+    return build_scenario(src, origins)
+
+
+def build_scenario(src: Source, origins: dict[Path, str] | None = None) -> Scenario:
+    """Validate parsed data into a :class:`Scenario`, reporting every problem found."""
+    origins = origins or {}
+    try:
+        scenario = Scenario.model_validate(src.data)
+    except ValidationError as exc:
+        raise ScenarioError(sorted(_schema_problems(src, exc, origins), key=_order)) from None
+    findings = check_scenario(scenario) + check_citations(src.data, scenario)
+    if findings:
+        raise ScenarioError(sorted((_locate(src, p, m, origins) for p, m in findings), key=_order))
+    return scenario
+
+
+def provenance_problems(path: str | FsPath) -> list[Problem]:
+    """Figures in a scenario file that cite no source and state no assumption."""
+    src = load_source(str(path))
+    return sorted((_locate(src, p, m, {}) for p, m in uncited_figures(src.data)), key=_order)
+
+
+def _order(p: Problem) -> tuple[int, int, str]:
+    return (0 if p.file != "--set" else 1, p.line if isinstance(p.line, int) else 0, p.key)
+
+
+def _locate(src: Source, path: Path, message: str, origins: dict[Path, str]) -> Problem:
+    for n in range(len(path), 0, -1):
+        if path[:n] in origins:
+            return Problem("--set", origins[path[:n]], dotted(path), message)
+    return Problem(src.file, src.line_of(path), dotted(path), message)
+
+
+def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
+    """Trim pydantic's loc to the part that names real keys in the data (drops union tags)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not out_of_schema(part):
+            out.append(part)  # a missing key: name it, then stop
+            break
+        else:
+            break
+        out.append(part)
+    return tuple(out)
+
+
+def out_of_schema(part: str) -> bool:
+    """Whether a loc part is a pydantic union/validator tag rather than a key."""
+    return "[" in part or part in {"float", "int", "str", "bool", "date", "Distribution", "none"}
+
+
+def _schema_problems(src: Source, exc: ValidationError, origins: dict[Path, str]) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = _data_path(src.data, loc)
+        kind = err["type"]
+        given = err.get("input")
+        if kind == "extra_forbidden":
+            allowed = field_names(path[:-1])
+            msg = f"unknown key {path[-1]!r}{suggest(str(path[-1]), allowed)}"
+        elif kind == "missing":
+            msg = "required key is missing"
+        else:
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            msg = msg[0].lower() + msg[1:] if msg else msg
+            if "got" not in msg and not isinstance(given, dict | list):
+                msg += f" (got {given!r})"
+        problems.append(_locate(src, path, msg, origins))
+    return problems
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            containers = [a for a in args if typing.get_origin(a) in (dict, list)]
+            tp = (models or containers or args)[0]
+        else:
+            return tp
+
+
+def _type_at(path: Path) -> Any:
+    tp: Any = Scenario
+    for part in path:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = {f.alias or name: f for name, f in tp.model_fields.items()}
+            if part not in fields:
+                return None
+            tp = fields[str(part)].annotation
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            return None
+    return _unwrap(tp)
+
+
+def field_names(path: Path) -> list[str]:
+    """The keys a scenario allows at ``path`` (empty if it is not a fixed-key object)."""
+    tp = _type_at(path)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [f.alias or name for name, f in tp.model_fields.items()]
+    return []
+
+
+def _split_key(key: str) -> list[str]:
+    return [p for p in _INDEX.sub(r".\1", key).split(".") if p != ""]
+
+
+def apply_overrides(src: Source, overrides: Sequence[str]) -> dict[Path, str]:
+    """Apply ``dotted.key=value`` overrides to ``src.data`` in place.
+
+    Returns where each overridden path came from (``"N"`` for the N-th ``--set``). List items
+    may be addressed by index or by their ``id`` (``phases.qasrak_out.start_day``).
+    """
+    origins: dict[Path, str] = {}
+    problems: list[Problem] = []
+    for n, text in enumerate(overrides, start=1):
+        label = str(n)
+        key, sep, raw = text.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem("--set", label, key or "(key)",
+                                    f"expected key=value, e.g. fleets.het.count=60; got {text!r}"))
+            continue
+        try:
+            value = parse_yaml(raw, "--set").data if raw.strip() else None
+        except ScenarioError as exc:
+            problems.append(Problem("--set", label, key, f"value {raw!r} is not valid YAML: "
+                                    + exc.problems[0].message))
+            continue
+        if value is None:
+            problems.append(Problem("--set", label, key, "give a value after '='"))
+            continue
+        try:
+            path = _set_value(src.data, _split_key(key), value)
+        except KeyError as exc:
+            problems.append(Problem("--set", label, key, str(exc.args[0])))
+            continue
+        origins[path] = label
+    if problems:
+        raise ScenarioError(problems)
+    return origins
+
+
+def _set_value(data: dict[str, Any], parts: list[str], value: Any) -> Path:
+    if not parts:
+        raise KeyError("empty key; name a value such as fleets.het.count")
+    node: Any = data
+    path: list[str | int] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            idx = _list_index(node, part, tuple(path))
+            path.append(idx)
+            if last:
+                node[idx] = value
+            else:
+                node = node[idx]
+            continue
+        if not isinstance(node, dict):
+            raise KeyError(f"{dotted(tuple(path))} is a single value; it has no key {part!r}")
+        allowed = field_names(tuple(path))
+        is_model = bool(allowed) or _type_at(tuple(path)) is Scenario
+        if part not in node:
+            if is_model and part not in allowed:
+                raise KeyError(f"unknown key {part!r} in {dotted(tuple(path))}{suggest(part, allowed)}")
+            if not is_model and _type_at((*path, part)) is not None and not last:
+                kind = dotted(tuple(path))
+                raise KeyError(f"no {kind} entry named {part!r}{suggest(part, node)}")
+            if not last:
+                node[part] = {} if typing.get_origin(_type_at((*path, part))) is not list else []
+        path.append(part)
+        if last:
+            node[part] = value
+        else:
+            node = node[part]
+    return tuple(path)
+
+
+def _list_index(items: list[Any], part: str, path: Path) -> int:
+    if part.isdigit():
+        idx = int(part)
+        if idx < len(items):
+            return idx
+        raise KeyError(f"{dotted(path)} has {len(items)} items; index {idx} is out of range")
+    ids = [it.get("id") for it in items if isinstance(it, dict)]
+    for idx, it in enumerate(items):
+        if isinstance(it, dict) and it.get("id") == part:
+            return idx
+    raise KeyError(f"no item with id {part!r} in {dotted(path)}{suggest(part, [str(i) for i in ids if i])}")

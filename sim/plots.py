@@ -1,0 +1,166 @@
+"""Plots an analyst can paste into a brief: troop curves, fan charts, closure CDFs.
+
+Figures are built with matplotlib's object API (``Figure`` + Agg canvas): no pyplot, no
+global state, no display needed. PNGs are written atomically without a timestamp or software
+tag, so the same result gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+
+from .output import write_atomic
+from .results import Result
+from .schema import Scenario
+
+PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#bf9000",
+           "#a50021", "#00827f", "#595959"]
+
+
+def _dates(start: dt.date, days: np.ndarray) -> list[dt.date]:
+    return [start + dt.timedelta(days=float(d)) for d in days]
+
+
+def _new_figure(width: float = 11.0, height: float = 6.0) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write a figure as PNG atomically, with no metadata that varies between runs."""
+    return write_atomic(path, lambda fh: fig.savefig(fh, format="png", metadata={"Software": None}))
+
+
+def _view_days(scenario: Scenario, last_day: float | None) -> float:
+    """How many days to show: to the end of the action plus a margin, within the horizon."""
+    if last_day is None:
+        return scenario.horizon_days
+    return float(min(scenario.horizon_days, max(14.0, np.ceil(last_day * 1.15 + 3))))
+
+
+def _observations(ax: object, scenario: Scenario, x0: dt.date) -> None:
+    for i, ob in enumerate(scenario.observations):
+        ax.plot([ob.date], [ob.personnel], marker="D", color="black", ms=7, zorder=5)  # type: ignore[attr-defined]
+        text = ob.label or f"{ob.personnel:,}"
+        ax.annotate(f"{text}\n({ob.source})", (ob.date, ob.personnel),  # type: ignore[attr-defined]
+                    xytext=(6, 10 + 14 * (i % 3)), textcoords="offset points", fontsize=8,
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6})
+
+
+def _phase_marks(ax: object, scenario: Scenario, starts: dict[str, float | None], top: float) -> None:
+    for pid, h in starts.items():
+        if h is None:
+            continue
+        when = dt.datetime.combine(scenario.start, dt.time()) + dt.timedelta(hours=h)
+        ax.axvline(when, color="0.35", ls="--", lw=0.8)  # type: ignore[attr-defined]
+        ax.text(when, top, f" {pid}", rotation=90, va="top", ha="left", fontsize=8, color="0.25")  # type: ignore[attr-defined]
+
+
+def _style(ax: object, title: str, scenario: Scenario) -> None:
+    ax.set_title(title, fontsize=13, loc="left")  # type: ignore[attr-defined]
+    ax.set_ylabel("Personnel in theatre")  # type: ignore[attr-defined]
+    ax.set_xlabel(f"Date (day 0 = {scenario.start.isoformat()})")  # type: ignore[attr-defined]
+    loc = AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)  # type: ignore[attr-defined]
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))  # type: ignore[attr-defined]
+    ax.grid(True, alpha=0.3)  # type: ignore[attr-defined]
+    ax.set_ylim(bottom=0)  # type: ignore[attr-defined]
+    ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}")  # type: ignore[attr-defined]
+
+
+def troop_curve_figure(result: Result) -> Figure:
+    """Personnel in theatre against date, stacked by site, with observations and phases."""
+    s = result.scenario
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    last = result.closure_days if result.completed else result.end_h / 24.0
+    view = _view_days(s, last)
+    keep = result.days <= view
+    days = result.days[keep]
+    x = _dates(s.start, days)
+    ids = [sid for sid, inside in zip(result.sites, result.in_theatre_sites, strict=True) if inside]
+    cols = [result.sites.index(sid) for sid in ids]
+    layers = [result.personnel[keep][:, c] for c in cols] + [result.transit_personnel[keep]]
+    labels = [s.sites[sid].name or sid for sid in ids] + ["on the road"]
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(ids))] + ["#bfbfbf"]
+    ax.stackplot(x, *layers, labels=labels, colors=colors, step="post", alpha=0.9)
+    if s.observations:
+        x0 = min(ob.date for ob in s.observations)
+        ax.set_xlim(left=min(x0 - dt.timedelta(days=5), x[0]))
+        _observations(ax, s, x0)
+    top = float(max(np.max(result.in_theatre[keep]) if len(days) else 0,
+                    max((ob.personnel for ob in s.observations), default=0))) * 1.12 + 1
+    ax.set_ylim(0, top)
+    _phase_marks(ax, s, result.phase_start_h, top)
+    status = (f"closure day {result.closure_days:.1f} ({result.summary()['closure_date']})"
+              if result.completed else f"NOT complete at the {s.horizon_days:g}-day horizon")
+    _style(ax, f"{s.name}\nPersonnel in theatre by site — {status}", s)
+    ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
+    return fig
+
+
+def fan_chart_figure(
+    scenario: Scenario, days: np.ndarray, bands: dict[str, np.ndarray], title_extra: str,
+    last_day: float | None,
+) -> Figure:
+    """Total personnel in theatre as P10–P90 and P25–P75 bands around the median."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    view = _view_days(scenario, last_day)
+    keep = days <= view
+    x = _dates(scenario.start, days[keep])
+    ax.fill_between(x, bands["p10"][keep], bands["p90"][keep], step="post", color="#9dc3e6",
+                    alpha=0.6, label="P10–P90")
+    if "p25" in bands:
+        ax.fill_between(x, bands["p25"][keep], bands["p75"][keep], step="post", color="#2e75b6",
+                        alpha=0.5, label="P25–P75")
+    ax.step(x, bands["p50"][keep], where="post", color="#1f4e79", lw=2, label="median (P50)")
+    if scenario.observations:
+        x0 = min(ob.date for ob in scenario.observations)
+        ax.set_xlim(left=min(x0 - dt.timedelta(days=5), x[0]))
+        _observations(ax, scenario, x0)
+    top = float(max(np.max(bands["p90"][keep]), max((o.personnel for o in scenario.observations),
+                                                     default=0))) * 1.12 + 1
+    ax.set_ylim(0, top)
+    _style(ax, f"{scenario.name}\nPersonnel in theatre — {title_extra}", scenario)
+    ax.legend(loc="upper right", fontsize=9)
+    return fig
+
+
+def closure_cdf_figure(
+    scenario: Scenario, closure_days: Sequence[float | None], closure95_days: Sequence[float | None],
+) -> Figure:
+    """Probability that the withdrawal is complete by each date (100 % and 95 % closure)."""
+    fig = _new_figure(10.0, 5.5)
+    ax = fig.add_subplot()
+    n = len(closure_days)
+    for values, label, color in ((closure95_days, "95 % closure", "#c55a11"),
+                                 (closure_days, "100 % closure", "#1f4e79")):
+        done = np.sort(np.array([v for v in values if v is not None], dtype=float))
+        if len(done) == 0:
+            continue
+        x = _dates(scenario.start, np.concatenate([[0.0], done]))
+        y = np.concatenate([[0.0], np.arange(1, len(done) + 1) / n])
+        ax.step(x, y, where="post", color=color, lw=2, label=label)
+    ax.set_ylim(0, 1.02)
+    ax.axhline(0.5, color="0.6", lw=0.7, ls=":")
+    ax.axhline(0.9, color="0.6", lw=0.7, ls=":")
+    ax.set_title(f"{scenario.name}\nProbability the withdrawal is complete by date "
+                 f"({n:,} replications)", fontsize=13, loc="left")
+    ax.set_ylabel("Probability complete")
+    ax.set_xlabel(f"Date (day 0 = {scenario.start.isoformat()})")
+    loc = AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+    ax.yaxis.set_major_formatter(lambda v, _p: f"{v:.0%}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
+    return fig

@@ -1,0 +1,53 @@
+"""Problems with user input, and how they are reported.
+
+Every refusal of a scenario is a list of :class:`Problem` s. Each prints as one line::
+
+    FILE:LINE: dotted.key: what is wrong, and what would be right
+
+``dotted.key`` is the path to the offending value (list items as ``[i]``, e.g.
+``phases[1].moves[0].from``). Problems from a ``--set`` override name the override instead
+of a file line, as ``--set:N`` for the N-th override. The CLI prints the lines and exits with
+status 2; the library raises :class:`ScenarioError` carrying them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Path = tuple[str | int, ...]
+"""A location in a scenario: mapping keys and list indices, outermost first."""
+
+TOP = "(top level)"
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    """Render a path as ``a.b[2].c``; the empty path is ``(top level)``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or TOP
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can."""
+
+    file: str
+    line: int | str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.key}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario (file, overrides or events) was refused. ``problems`` says why."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -1,0 +1,205 @@
+"""What one run produces: closures, the troop curve as arrays, and the convoy log.
+
+A :class:`Result` is plain data built once at the end of a run. It knows how to present
+itself as the ``summary.json`` mapping, the rows of ``troop_curve.csv`` and the rows of
+``events.csv``; writing files is :mod:`sim.output`'s job, drawing is :mod:`sim.plots`'.
+
+Times are kept in hours (the model's clock) and reported in days and weeks (days / 7).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .schema import Scenario
+
+
+def hours_to_days(h: float | None) -> float | None:
+    """Hours to days (``None`` stays ``None``)."""
+    return None if h is None else h / 24.0
+
+
+def rounded(x: float | None, digits: int = 4) -> float | None:
+    """Round for reporting; ``None`` and non-finite values become ``None``."""
+    if x is None or not math.isfinite(x):
+        return None
+    return round(x, digits)
+
+
+def date_at(start: dt.date, hours: float | None) -> str | None:
+    """The calendar date (ISO) ``hours`` after 00:00 on ``start``."""
+    if hours is None:
+        return None
+    return (dt.datetime.combine(start, dt.time()) + dt.timedelta(hours=hours)).date().isoformat()
+
+
+@dataclass
+class ConvoyRecord:
+    """One convoy: who drove where, when, carrying what (``None``: not yet, at the end)."""
+
+    id: int
+    kind: str  # "loaded" or "empty"
+    origin: str
+    dest: str
+    vehicles: dict[str, int]
+    cargo: dict[str, int]
+    phases: tuple[str, ...]
+    formed_h: float
+    depart_h: float | None = None
+    arrive_h: float | None = None
+    unloaded_h: float | None = None
+
+
+@dataclass
+class Result:
+    """Everything one replication tells us."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    deterministic: bool
+    completed: bool
+    end_h: float
+    closure_h: float | None
+    closure95_h: float | None
+    phase_start_h: dict[str, float | None]
+    phase_closure_h: dict[str, float | None]
+    site_empty_h: dict[str, float | None]
+    site_last_departure_h: dict[str, float | None]
+    remaining: dict[str, dict[str, int]]
+    in_transit: dict[str, int]
+    binding: list[str]
+    convoys: list[ConvoyRecord]
+    days: np.ndarray
+    personnel: np.ndarray  # (days, sites): personnel at each site at 00:00 of each day
+    transit_personnel: np.ndarray  # (days,)
+    in_theatre_sites: list[bool]
+    kernel_events: int = 0
+    runtime_s: float = 0.0
+    snapshots: list[tuple[float, list[int], list[int]]] = field(default_factory=list)
+
+    @property
+    def sites(self) -> list[str]:
+        """Site ids in declared order (the columns of ``personnel``)."""
+        return list(self.scenario.sites)
+
+    @property
+    def in_theatre(self) -> np.ndarray:
+        """Personnel in theatre per day: in-theatre sites plus those on the road."""
+        mask = np.array(self.in_theatre_sites, dtype=bool)
+        return self.personnel[:, mask].sum(axis=1) + self.transit_personnel
+
+    @property
+    def closure_days(self) -> float | None:
+        """Day (from day 0) on which the last unit arrived; ``None`` if not finished."""
+        return hours_to_days(self.closure_h)
+
+    @property
+    def closure_weeks(self) -> float | None:
+        """Closure in weeks (days / 7)."""
+        d = self.closure_days
+        return None if d is None else d / 7.0
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` mapping for this run."""
+        s = self.scenario
+        d95 = hours_to_days(self.closure95_h)
+        return {
+            "scenario": s.name,
+            "start": s.start.isoformat(),
+            "horizon_days": s.horizon_days,
+            "seed": self.seed,
+            "replication": self.replication,
+            "deterministic": self.deterministic,
+            "completed": self.completed,
+            "closure_days": rounded(self.closure_days),
+            "closure_weeks": rounded(self.closure_weeks),
+            "closure_date": date_at(s.start, self.closure_h),
+            "closure95_days": rounded(d95),
+            "closure95_weeks": rounded(None if d95 is None else d95 / 7.0),
+            "closure95_date": date_at(s.start, self.closure95_h),
+            "end_days": rounded(self.end_h / 24.0),
+            "phases": {
+                pid: {
+                    "start_days": rounded(hours_to_days(self.phase_start_h[pid])),
+                    "closure_days": rounded(hours_to_days(self.phase_closure_h[pid])),
+                    "closure_date": date_at(s.start, self.phase_closure_h[pid]),
+                }
+                for pid in self.phase_closure_h
+            },
+            "sites": {
+                sid: {
+                    "empty_day": rounded(hours_to_days(self.site_empty_h[sid])),
+                    "last_departure_day": rounded(hours_to_days(self.site_last_departure_h[sid])),
+                    "personnel_at_end": int(self.personnel[-1, i]),
+                }
+                for i, sid in enumerate(self.sites)
+            },
+            "remaining": self.remaining,
+            "in_transit": self.in_transit,
+            "binding": self.binding,
+            "convoys": {
+                "loaded": sum(1 for c in self.convoys if c.kind == "loaded"),
+                "empty": sum(1 for c in self.convoys if c.kind == "empty"),
+            },
+        }
+
+    def troop_curve_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """Header and rows of ``troop_curve.csv``: day, date, one column per site, totals."""
+        header = ["day", "date", *self.sites, "in_transit", "in_theatre"]
+        theatre = self.in_theatre
+        rows = []
+        for k, day in enumerate(self.days):
+            date = (self.scenario.start + dt.timedelta(days=int(day))).isoformat()
+            rows.append([int(day), date, *(int(v) for v in self.personnel[k]),
+                         int(self.transit_personnel[k]), int(theatre[k])])
+        return header, rows
+
+    def convoy_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """Header and rows of ``events.csv``: one row per convoy."""
+        classes = self.scenario.classes
+        fleets = list(self.scenario.fleets)
+        header = ["convoy", "kind", "origin", "destination", "phases", "formed_day", "depart_day",
+                  "arrive_day", "unloaded_day", "vehicles",
+                  *(f"vehicles_{f}" for f in fleets), *classes]
+        rows = []
+        for c in self.convoys:
+            rows.append([
+                c.id, c.kind, c.origin, c.dest, " ".join(c.phases),
+                *(rounded(hours_to_days(h), 6) for h in (c.formed_h, c.depart_h, c.arrive_h, c.unloaded_h)),
+                sum(c.vehicles.values()), *(c.vehicles.get(f, 0) for f in fleets),
+                *(c.cargo.get(k, 0) for k in classes),
+            ])
+        return header, rows
+
+
+def daily_levels(
+    changes: list[tuple[float, int, int, int]], cls: int, nodes: int, initial: np.ndarray,
+    days: np.ndarray,
+) -> np.ndarray:
+    """Level of class ``cls`` at each node at 00:00 of each day (after that instant's events).
+
+    ``changes`` are ``(hours, node, class, delta)``; node ``-1`` (the road) maps to the last
+    column. Returns an array of shape ``(len(days), nodes)``.
+    """
+    grid = days * 24.0
+    out = np.tile(np.asarray(initial, dtype=np.int64), (len(days), 1))
+    if not changes:
+        return out
+    arr = np.array([(t, n, d) for t, n, c, d in changes if c == cls], dtype=float).reshape(-1, 3)
+    if arr.size == 0:
+        return out
+    for node in range(nodes):
+        col = node if node < nodes - 1 else -1
+        sel = arr[arr[:, 1] == col] if col >= 0 else arr[arr[:, 1] == -1]
+        if sel.size == 0:
+            continue
+        cum = np.cumsum(sel[:, 2])
+        idx = np.searchsorted(sel[:, 0], grid, side="right")
+        out[:, node] += np.where(idx > 0, cum[np.maximum(idx - 1, 0)], 0).astype(np.int64)
+    return out

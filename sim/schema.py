@@ -1,0 +1,206 @@
+"""The scenario file format: every key, its type, unit, range and default.
+
+This module is the user contract in code. Each model forbids unknown keys (a typo must never
+be silently ignored) and is frozen once built (a run cannot change its own inputs). Ranges
+are checked here; references between parts (a move naming a site, a phase naming a phase)
+are checked in :mod:`sim.validation`, which can see the whole scenario.
+
+Units: hours for durations, days for scenario dates and horizons, km and km/h for road
+movement, short tons for weight. ``docs/scenario-format.md`` documents every field.
+
+Any figure may carry provenance through a ``cite`` key on the object that holds it: either
+one string for the whole object, or a mapping from field name to a string. A string is one
+or more source ids from the top-level ``sources`` (comma separated), or it begins with
+``assumption:`` and gives the reasoning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from .distributions import NUMBER_OR_DIST, Distribution, parse_distribution
+
+PERSONNEL = "personnel"
+"""The cargo class of people. It exists in every scenario, declared or not."""
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+
+MAX_COUNT = 100_000_000
+MAX_HOURS = 100_000.0
+MAX_KM = 50_000.0
+MAX_DAYS = 3_660.0
+
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+PositiveCount = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
+Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Cite = str | dict[str, str] | None
+
+
+def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if isinstance(value, Distribution):
+            dist = value
+        elif isinstance(value, dict):
+            dist = parse_distribution(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"expected {NUMBER_OR_DIST}, got {value!r}")
+            v = float(value)
+            if not math.isfinite(v):
+                raise ValueError(f"must be a finite number, got {value!r}")
+            if v < low or v > high or (positive and v <= 0):
+                rel = "> 0" if positive else f">= {low:g}"
+                raise ValueError(f"must be {rel} and <= {high:g}, got {value!r}")
+            return v
+        lo, hi = dist.bounds
+        if lo < low or (hi > high and math.isfinite(hi)):
+            raise ValueError(f"distribution must stay within [{low:g}, {high:g}], got {dist.describe()}")
+        if positive and dist.central <= 0:
+            raise ValueError(f"distribution must have a central value > 0, got {dist.describe()}")
+        return dist
+
+    return BeforeValidator(check)
+
+
+Hours = Annotated[float | Distribution, _quantity_validator(0.0, MAX_HOURS, positive=False)]
+"""A duration in hours >= 0, or a distribution of one."""
+Speed = Annotated[float | Distribution, _quantity_validator(0.0, 2_000.0, positive=True)]
+"""A speed in km/h > 0, or a distribution of one."""
+Fraction = Annotated[float | Distribution, _quantity_validator(0.0, 1.0, positive=False)]
+"""A share between 0 and 1, or a distribution of one."""
+
+
+class Model(BaseModel):
+    """Base for every scenario part: unknown keys are errors, and values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CargoClass(Model):
+    """A class of things that move, e.g. ``container`` or ``tracked``."""
+
+    short_tons: Annotated[Real, Field(ge=0, le=1_000)] | None = None
+    description: str | None = None
+    cite: Cite = None
+
+
+class Site(Model):
+    """A base, airfield or destination, with what it holds on day 0."""
+
+    name: str | None = None
+    lat: Annotated[Real, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[Real, Field(ge=-180, le=180)] | None = None
+    personnel: Count = 0
+    equipment: dict[Id, Count] = Field(default_factory=dict)
+    loading_teams: PositiveCount | None = None
+    min_personnel: Count = 0
+    in_theatre: bool | None = None
+    cite: Cite = None
+
+
+class Fleet(Model):
+    """Vehicles of one type: where they start, what they carry and how fast."""
+
+    count: Count
+    based_at: Id
+    capacity: dict[Id, PositiveCount]
+    speed_kmh: Speed
+    load_hours: Hours = 0.0
+    unload_hours: Hours = 0.0
+    description: str | None = None
+    cite: Cite = None
+
+
+class Route(Model):
+    """A road between two sites, usable in both directions."""
+
+    from_: Id = Field(alias="from")
+    to: Id
+    km: Annotated[Real, Field(gt=0, le=MAX_KM)]
+    name: str | None = None
+    cite: Cite = None
+
+
+class Convoy(Model):
+    """Rules that every convoy obeys."""
+
+    max_vehicles: PositiveCount | None = None
+    cite: Cite = None
+
+
+class Move(Model):
+    """Take what a site holds (less ``keep``) to another site."""
+
+    from_: Id = Field(alias="from")
+    to: Id
+    keep: dict[Id, Count] = Field(default_factory=dict)
+    cite: Cite = None
+
+
+class Phase(Model):
+    """A step of the withdrawal: starts on a day, or after other phases close."""
+
+    id: Id
+    start_day: Annotated[Real, Field(ge=0, le=MAX_DAYS)] | None = None
+    after: list[Id] = Field(default_factory=list)
+    moves: list[Move] = Field(default_factory=list)
+    description: str | None = None
+    cite: Cite = None
+
+
+class Observation(Model):
+    """A dated, sourced fact drawn on the troop curve."""
+
+    date: dt.date
+    personnel: Count
+    site: Id | None = None
+    label: str | None = None
+    source: str
+
+
+class SourceRef(Model):
+    """A document that figures in the scenario cite by id."""
+
+    title: str
+    url: str | None = None
+    publisher: str | None = None
+    date: dt.date | None = None
+    notes: str | None = None
+
+
+class Scenario(Model):
+    """A whole scenario: the theatre, the lift and the plan."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    description: str | None = None
+    start: dt.date
+    horizon_days: Annotated[Real, Field(gt=0, le=MAX_DAYS)]
+    cargo: dict[Id, CargoClass] = Field(default_factory=dict)
+    sites: dict[Id, Site]
+    fleets: dict[Id, Fleet] = Field(default_factory=dict)
+    routes: list[Route] = Field(default_factory=list)
+    convoy: Convoy = Field(default_factory=Convoy)
+    phases: list[Phase] = Field(default_factory=list)
+    observations: list[Observation] = Field(default_factory=list)
+    sources: dict[str, SourceRef] = Field(default_factory=dict)
+    cite: Cite = None
+
+    @property
+    def classes(self) -> list[str]:
+        """Cargo classes in a fixed order: declared order, personnel last unless declared."""
+        names = list(self.cargo)
+        if PERSONNEL not in names:
+            names.append(PERSONNEL)
+        return names
+
+    def holdings(self, site_id: str) -> dict[str, int]:
+        """What a site holds on day 0, by class (personnel included)."""
+        site = self.sites[site_id]
+        out = dict(site.equipment)
+        out[PERSONNEL] = site.personnel
+        return out
