@@ -8,8 +8,10 @@ Every command is a thin layer over the Python API (:mod:`sim.loader`, :mod:`sim.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -18,14 +20,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 import typer
 from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task,
+                           TextColumn, TimeRemainingColumn)
+from rich.text import Text
 from rich.table import Table
 
 from .loader import load_scenario, provenance_problems
 from .model import simulate
-from .output import default_out_dir
+from .ensemble import Ensemble
+from .output import default_out_dir, inside
 from .problems import ScenarioError
 from .report import run_table, write_run
+from .runner import DEFAULT_CHUNK, Point, factor_points, parse_factor, simulate_many
 from .schema import PERSONNEL, Scenario
+from .sweep import write_sweep
 
 app = typer.Typer(
     name="posture",
@@ -114,24 +122,137 @@ def validate(
         out.print(_summary_table(scenario))
 
 
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0,
+                                       help="Worker processes [default: all cores; 1 runs in this process].")]
+ExecOpt = Annotated[str, typer.Option(
+    "--executor", help="Where replications run: 'local' (process pool) or 'dask' (a local Dask cluster).")]
+SchedOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask).")]
+ChunkOpt = Annotated[int, typer.Option("--chunk", min=1, help="Replications per task sent to a worker.")]
+SeedOpt = Annotated[int, typer.Option(help="Root random seed.", min=0)]
+DetOpt = Annotated[bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")]
+PlotOpt = Annotated[bool, typer.Option(help="Write the PNG plots.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for result files [default: results/<file stem>/].")]
+
+
+def _notice(message: str) -> None:
+    err.print(f"posture: {message}", markup=False, soft_wrap=True)
+
+
+def _jobs(jobs: int) -> int:
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
+
+
+def _check_executor(executor: str) -> None:
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter(f"expected 'local' or 'dask', got {executor!r}", param_hint="--executor")
+
+
+class RateColumn(ProgressColumn):
+    """Replications per second."""
+
+    def render(self, task: Task) -> Text:
+        return Text("" if task.speed is None else f"{task.speed:.1f} rep/s")
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A replications progress bar with rate and ETA; silent when stderr is not a terminal."""
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                   RateColumn(), TimeRemainingColumn(),
+                   console=err, disable=not err.is_terminal, transient=True)
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update
+
+
 @app.command()
 def run(
     file: FileArg,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for result files [default: results/<file stem>/].")] = None,
+    out_dir: OutOpt = None,
     set_: SetOpt = None,
-    seed: Annotated[int, typer.Option(help="Root random seed.", min=0)] = 0,
-    deterministic: Annotated[bool, typer.Option(
-        "--deterministic", help="Use every distribution's mode (triangular) or mean.")] = False,
-    plot: Annotated[bool, typer.Option(help="Write the PNG plots.")] = True,
+    n: Annotated[int, typer.Option("-n", "--replications", min=1, help="Number of replications.")] = 1,
+    seed: SeedOpt = 0,
+    jobs: JobsOpt = 0,
+    executor: ExecOpt = "local",
+    scheduler: SchedOpt = None,
+    chunk: ChunkOpt = DEFAULT_CHUNK,
+    deterministic: DetOpt = False,
+    plot: PlotOpt = True,
 ) -> None:
-    """Simulate a scenario, print the summary and write the result files."""
+    """Simulate a scenario (one run, or -n replications), print the summary and write results."""
+    _check_executor(executor)
     with guarded():
         scenario = _load(file, set_)
         target = out_dir if out_dir is not None else default_out_dir(file)
-        result = simulate(scenario, seed=seed, deterministic=deterministic)
-        out.print(run_table(result))
-        for path in write_run(result, target, plot=plot):
+        if n == 1:
+            result = simulate(scenario, seed=seed, deterministic=deterministic)
+            out.print(run_table(result))
+            written = write_run(result, target, plot=plot)
+        else:
+            with progress_bar("replications") as update:
+                store = simulate_many([Point(scenario)], n, inside(target, "runs.sqlite"), seed=seed,
+                                      deterministic=deterministic, jobs=_jobs(jobs), executor=executor,
+                                      scheduler=scheduler, chunk=chunk, progress=update,
+                                  notice=_notice)
+            try:
+                ens = Ensemble(scenario, store, 0, seed, deterministic)
+                out.print(ens.table())
+                written = ens.write(target, plot=plot)
+            finally:
+                store.close()
+        for path in written:
+            out.print(f"wrote {path}")
+
+
+@app.command()
+def sweep(
+    file: FileArg,
+    vary: Annotated[list[str], typer.Option(
+        "--vary", help="A parameter and its values: dotted.key=v1,v2,... (repeatable; the full grid runs).")],
+    out_dir: OutOpt = None,
+    set_: SetOpt = None,
+    n: Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications per point.")] = 100,
+    seed: SeedOpt = 0,
+    jobs: JobsOpt = 0,
+    executor: ExecOpt = "local",
+    scheduler: SchedOpt = None,
+    chunk: ChunkOpt = DEFAULT_CHUNK,
+    deterministic: DetOpt = False,
+    plot: PlotOpt = True,
+) -> None:
+    """Run every combination of --vary values on common random numbers; rank the parameters."""
+    _check_executor(executor)
+    with guarded():
+        try:
+            factors = [parse_factor(v) for v in vary]
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--vary") from None
+        points = factor_points(file, factors, set_ or [])
+        target = out_dir if out_dir is not None else default_out_dir(file).with_name(
+            default_out_dir(file).name + "-sweep")
+        with progress_bar(f"{len(points)} points") as update:
+            store = simulate_many(points, n, inside(target, "runs.sqlite"), seed=seed,
+                                  deterministic=deterministic, jobs=_jobs(jobs), executor=executor,
+                                  scheduler=scheduler, chunk=chunk, progress=update,
+                                  notice=_notice)
+        try:
+            written, ranks = write_sweep(points, store, target, seed, deterministic,
+                                         f"{points[0].scenario.name}: sweep of {n} replications per point",
+                                         plot=plot)
+        finally:
+            store.close()
+        t = Table(title="What moves the median closure most", title_justify="left")
+        t.add_column("parameter")
+        t.add_column("range of P50 (weeks)", justify="right")
+        for key, effect in ranks:
+            t.add_row(key, "beyond horizon" if effect is None else f"{effect:.2f}")
+        out.print(t)
+        for path in written:
             out.print(f"wrote {path}")
 
 

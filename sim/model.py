@@ -220,7 +220,7 @@ class Engine:
             remaining=remaining, in_transit=in_transit,
             binding=[] if completed else self._binding(),
             convoys=self.convoys, days=days, personnel=levels[:, :-1],
-            transit_personnel=levels[:, -1], in_theatre_sites=self._in_theatre(),
+            transit_personnel=levels[:, -1], in_theatre_sites=s.in_theatre(),
             kernel_events=next(self.env._eid), snapshots=w.snapshots,
         )
 
@@ -240,16 +240,6 @@ class Engine:
             if got_p * 100 >= 95 * need_p and got_e * 100 >= 95 * need_e:
                 return t
         return None
-
-    def _in_theatre(self) -> list[bool]:
-        s = self.scenario
-        origins = {mv.from_ for ph in s.phases for mv in ph.moves}
-        dests = {mv.to for ph in s.phases for mv in ph.moves}
-        out = []
-        for sid, site in s.sites.items():
-            out.append(site.in_theatre if site.in_theatre is not None
-                       else not (sid in dests and sid not in origins))
-        return out
 
     def _binding(self) -> list[str]:
         """Plain-language reasons why the run did not finish within the horizon."""

@@ -198,6 +198,18 @@ class Scenario(Model):
             names.append(PERSONNEL)
         return names
 
+    def in_theatre(self) -> list[bool]:
+        """Per site (declared order): does it count as in theatre?
+
+        An explicit ``in_theatre`` wins; otherwise a site that is only ever the destination
+        of moves (never an origin) is outside the theatre, and every other site is inside.
+        """
+        origins = {mv.from_ for ph in self.phases for mv in ph.moves}
+        dests = {mv.to for ph in self.phases for mv in ph.moves}
+        return [site.in_theatre if site.in_theatre is not None
+                else not (sid in dests and sid not in origins)
+                for sid, site in self.sites.items()]
+
     def holdings(self, site_id: str) -> dict[str, int]:
         """What a site holds on day 0, by class (personnel included)."""
         site = self.sites[site_id]

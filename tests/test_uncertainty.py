@@ -1,0 +1,241 @@
+"""Distributions, seeds, replications, executors, resume and sweeps."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scenario_factory import load, scenario_dict, truck
+
+import sim
+from sim.cli import main
+from sim.distributions import parse_distribution
+from sim.stats import censored_percentile, describe
+from sim.streams import Streams
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKED = ROOT / "scenarios/examples/worked-example.yaml"
+UNCERTAIN = ["--set", "fleets.trucks.load_hours={triangular: [1, 2, 4]}",
+             "--set", "fleets.trucks.speed_kmh={normal: {mean: 30, sd: 4}}"]
+
+
+@pytest.mark.parametrize(("raw", "mean", "low", "high"), [
+    ({"triangular": [1, 2, 6]}, 3.0, 1.0, 6.0),
+    ({"uniform": [2, 4]}, 3.0, 2.0, 4.0),
+    ({"normal": {"mean": 10, "sd": 2}}, 10.0, 0.0, math.inf),
+    ({"lognormal": {"median": 2, "sigma": 0.5}}, 2 * math.exp(0.125), 0.0, math.inf),
+    ({"exponential": {"mean": 5}}, 5.0, 0.0, math.inf),
+])
+def test_distribution_shapes_on_many_draws(raw: dict, mean: float, low: float, high: float) -> None:
+    d = parse_distribution(raw)
+    x = d.sample(np.random.default_rng(1), 200_000)
+    assert x.min() >= low and x.max() <= high
+    assert x.mean() == pytest.approx(mean, rel=0.01)
+
+
+def test_normal_is_truncated_at_zero() -> None:
+    d = parse_distribution({"normal": {"mean": 1, "sd": 2}})
+    x = d.sample(np.random.default_rng(2), 100_000)
+    assert x.min() >= 0.0
+    assert d.central == 1.0  # deterministic runs use the mean as given
+
+
+def test_central_values() -> None:
+    assert parse_distribution({"triangular": [1, 2, 6]}).central == 2.0  # the mode
+    assert parse_distribution({"uniform": [2, 4]}).central == 3.0
+    assert parse_distribution({"exponential": {"mean": 5}}).central == 5.0
+
+
+@pytest.mark.parametrize("raw", [
+    {"triangular": [3, 2, 1]}, {"triangular": [1, 2]}, {"uniform": [-1, 2]},
+    {"normal": {"mean": 1}}, {"gamma": [1, 2]}, {"uniform": [1, 2], "per": "week"},
+    {"exponential": {"mean": float("inf")}},
+])
+def test_bad_distributions_are_refused(raw: dict) -> None:
+    with pytest.raises(ValueError):
+        parse_distribution(raw)
+
+
+def test_streams_are_named_and_independent() -> None:
+    d = parse_distribution({"uniform": [0, 1]})
+    a = Streams(42, 3)
+    b = Streams(42, 3)
+    b.draws(d, "load", 100)  # using another stream first must not shift "speed"
+    assert a.draws(d, "speed", 5).tolist() == b.draws(d, "speed", 5).tolist()
+    assert Streams(42, 3).draws(d, "speed", 5).tolist() != Streams(42, 4).draws(d, "speed", 5).tolist()
+    assert Streams(42, 3).draws(d, "speed", 5).tolist() != Streams(43, 3).draws(d, "speed", 5).tolist()
+
+
+def test_per_replication_value_is_fixed_within_a_run() -> None:
+    d = parse_distribution({"uniform": [0, 1], "per": "replication"})
+    st = Streams(1, 0)
+    assert len({st.draw(d, "availability", "het") for _ in range(10)}) == 1
+    assert st.draw(d, "availability", "het") != Streams(1, 1).draw(d, "availability", "het")
+
+
+def test_deterministic_mode_reproduces_the_fixed_answer() -> None:
+    # mode 2 for loading and mean 30 for speed: the worked example's 105 h exactly
+    s = sim.load_scenario(WORKED, UNCERTAIN[1::2])
+    assert sim.simulate(s, deterministic=True).closure_h == 105.0
+    assert sim.simulate(s, seed=1).closure_h != 105.0
+
+
+def test_one_replication_equals_the_single_run(tmp_path: Path) -> None:
+    s = sim.load_scenario(WORKED, UNCERTAIN[1::2])
+    single = sim.simulate(s, seed=9)
+    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "1", "--seed", "9", "--out", str(tmp_path), "--no-plot"]) == 0
+    assert json.loads((tmp_path / "summary.json").read_text())["closure_days"] == round(single.closure_h / 24, 4)
+    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "3", "--seed", "9", "--out", str(tmp_path / "m"),
+                 "--no-plot", "--jobs", "1"]) == 0
+    first = next(csv.DictReader((tmp_path / "m/runs.csv").open()))
+    assert (first["root_seed"], first["replication"]) == ("9", "0")
+    assert float(first["closure_days"]) == round(single.closure_h / 24, 4)
+
+
+def _mc(out: Path, *extra: str) -> None:
+    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "60", "--chunk", "7", "--seed", "5",
+                 "--out", str(out), *extra]) == 0
+
+
+def test_results_identical_for_one_job_two_jobs_and_dask(tmp_path: Path) -> None:
+    _mc(tmp_path / "one", "--jobs", "1")
+    _mc(tmp_path / "two", "--jobs", "2")
+    _mc(tmp_path / "dask", "--executor", "dask", "--jobs", "2")
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == ["closure_cdf.png", "fan_chart.png", "runs.csv", "runs.sqlite", "summary.json",
+                     "troop_curve_bands.csv"]
+    for name in names:
+        ref = (tmp_path / "one" / name).read_bytes()
+        assert (tmp_path / "two" / name).read_bytes() == ref, name
+        assert (tmp_path / "dask" / name).read_bytes() == ref, name
+
+
+def test_dask_against_a_local_cluster_scheduler(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    _mc(tmp_path / "ref", "--jobs", "1", "--no-plot")
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                      processes=True) as cluster:
+        _mc(tmp_path / "remote", "--scheduler", cluster.scheduler_address, "--no-plot")
+    for name in ("runs.csv", "summary.json", "troop_curve_bands.csv"):
+        assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()
+
+
+def test_summary_percentiles_and_runs_table(tmp_path: Path) -> None:
+    _mc(tmp_path, "--jobs", "1", "--no-plot")
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    rows = list(csv.DictReader((tmp_path / "runs.csv").open()))
+    assert len(rows) == 60 and [int(r["replication"]) for r in rows] == list(range(60))
+    closure = np.array([float(r["closure_days"]) for r in rows])
+    assert summary["closure_days"]["p50"] == pytest.approx(np.percentile(closure, 50), abs=1e-4)
+    assert summary["closure_weeks"]["p90"] == pytest.approx(np.percentile(closure / 7, 90), abs=1e-4)
+    lo, hi = summary["closure_days"]["ci95"]
+    assert lo < closure.mean() < hi
+    assert summary["closure_days"]["completed_share"] == 1.0
+    bands = list(csv.DictReader((tmp_path / "troop_curve_bands.csv").open()))
+    assert len(bands) == 31 and "in_theatre_p50" in bands[0] and "A_p90" in bands[0]
+
+
+def test_censored_percentiles() -> None:
+    # 10 runs, 2 unfinished: P50 is between the 5th and 6th finished values; P90 needs an
+    # unfinished run, so it is "beyond the horizon".
+    values = np.array([1, 2, 3, 4, 5, 6, 7, 8, np.inf, np.inf], dtype=float)
+    assert censored_percentile(values, 50) == 5.5
+    assert censored_percentile(values, 90) is None
+    d = describe([1.0, 2.0, 3.0, None])
+    assert d["completed_share"] == 0.75 and d["mean"] == 2.0 and d["p90"] is None
+    assert d["ci95"] == pytest.approx([2 - 4.303 / math.sqrt(3), 2 + 4.303 / math.sqrt(3)], abs=1e-4)
+
+
+def test_resume_after_sigterm_gives_identical_bytes(tmp_path: Path) -> None:
+    args = [sys.executable, "-m", "sim.cli", "run", str(WORKED), *UNCERTAIN, "-n", "400",
+            "--chunk", "10", "--jobs", "1", "--seed", "3", "--no-plot"]
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    subprocess.run([*args, "--out", str(whole)], check=True, capture_output=True, timeout=300)
+    proc = subprocess.Popen([*args, "--out", str(part)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    db = part / "runs.sqlite"
+    deadline = time.time() + 120
+    stored = 0
+    while time.time() < deadline and stored < 30:
+        time.sleep(0.05)
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=0.1) as con:
+                    stored = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            except sqlite3.OperationalError:
+                pass
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.fail("the run finished before it could be interrupted; raise -n")
+    assert proc.returncode == 130
+    assert err.strip().endswith("interrupted; finished result files were kept")
+    with sqlite3.connect(db) as con:
+        kept = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    assert 0 < kept < 400 and kept % 10 == 0  # whole chunks only
+    again = subprocess.run([*args, "--out", str(part)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0
+    assert f"resuming: {kept:,} of 400 replications already stored" in again.stderr
+    for name in ("runs.csv", "summary.json", "troop_curve_bands.csv", "runs.sqlite"):
+        assert (part / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_sweep_table_is_hand_computable(tmp_path: Path) -> None:
+    # Deterministic worked example: 10 trucks -> 105 h; 20 trucks -> 3 convoys, 2 x 23 + 13 = 59 h;
+    # 50 trucks -> 1 convoy, 13 h. max_vehicles 100 vs 5 (5 vehicles per convoy changes nothing:
+    # every convoy still loads and leaves together). So only the fleet moves the P50.
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(WORKED), "--vary", "fleets.trucks.count=10,20,50",
+                 "--vary", "convoy.max_vehicles=5,100", "-n", "4", "--deterministic",
+                 "--out", str(out), "--jobs", "1"]) == 0
+    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    assert len(rows) == 6
+    expected = {"10": 105 / 168, "20": 59 / 168, "50": 13 / 168}
+    for r in rows:
+        assert float(r["closure_weeks_p50"]) == pytest.approx(expected[r["fleets.trucks.count"]], abs=1e-4)
+        assert r["completed_share"] == "1.0"
+    assert (out / "sweep.png").stat().st_size > 0
+
+
+def test_sweep_points_share_random_numbers(tmp_path: Path) -> None:
+    # max_vehicles 50 vs 100 cannot matter for 10 trucks, so with common random numbers each
+    # replication gives the same closure at both points.
+    points, store = sim.runner.simulate_factors(
+        WORKED, [("convoy.max_vehicles", ["50", "100"])], 8, tmp_path / "s.sqlite",
+        overrides=UNCERTAIN[1::2], seed=11)
+    a = [r[2] for r in store.scalars(0)]
+    b = [r[2] for r in store.scalars(1)]
+    store.close()
+    assert a == b and len(set(a)) > 1
+
+
+def test_sweep_bad_vary_value_exits_2(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(WORKED), "--vary",
+                           "fleets.trucks.count=10,many", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "fleets.trucks.count" in proc.stderr and "valid integer" in proc.stderr
+
+
+def test_availability_style_distribution_in_a_scenario(tmp_path: Path) -> None:
+    data = scenario_dict(
+        sites={"A": {"equipment": {"container": 10}}, "B": {}},
+        fleets={"t": truck(5, "A", {"container": 1}, load={"uniform": [1, 3], "per": "replication"})},
+        routes=[{"from": "A", "to": "B", "km": 100}],
+        phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
+    )
+    s = load(tmp_path, data)
+    r = sim.simulate(s, seed=4)
+    loaded = [c for c in r.convoys if c.kind == "loaded"]
+    # one load time for the whole run: both convoys spend the same time loading
+    assert loaded[0].depart_h - loaded[0].formed_h == pytest.approx(loaded[1].depart_h - loaded[1].formed_h)
