@@ -1,32 +1,41 @@
-"""Dispatch: which idle vehicles load what, and where empty vehicles drive.
+"""Dispatch: which idle vehicles and aircraft load what, and where empty ones go.
 
 The model calls :func:`plan` once at the end of every simulated instant in which something
-changed (a convoy arrived, a phase opened, cargo became free). Deciding once per instant,
-after every same-time event has been applied, means that vehicles arriving together form one
-convoy, and that the outcome never depends on the order SimPy happened to process
-simultaneous events.
+changed (a convoy arrived, a phase opened, cargo became free, an event fired). Deciding once
+per instant, after every same-time event has been applied, means that vehicles arriving
+together form one convoy, and that the outcome never depends on the order SimPy happened to
+process simultaneous events.
 
 The rules (``docs/model.md`` states them for users):
 
-1. **Load where you stand.** At each site, in declared order, idle vehicles take the cargo
-   waiting there: classes in declared order with personnel last, each class given to the
-   fleets that carry the fewest classes first (specialists before generalists), then the
-   largest capacity. A vehicle carries one class, up to its capacity, and no more vehicles
-   are used than the cargo needs. Vehicles are split into convoys of at most
-   ``convoy.max_vehicles``, one destination each.
-2. **Drive empty to the nearest cargo.** Cargo still untaken pulls idle vehicles from other
-   sites, nearest pair (by road km) first. Each empty vehicle *claims* the cargo it will
-   fetch, so no two vehicles drive for the same units.
+1. **Air first, where it clears cargo sooner.** For cargo whose mode allows air (the move's
+   ``mode``, else the class's), idle aircraft are considered soonest-arrival first. A sortie
+   is flown when the cargo must go by air, or when its estimated arrival (fly in if needed,
+   wait for a departure slot, load, fly, unload) is no later than the best road estimate
+   (the nearest idle road vehicle's drive in, load, drive, unload). One class per sortie.
+2. **Load where you stand.** At each site, in declared order, idle road vehicles take the
+   cargo waiting there: classes in declared order with personnel last, each class given to
+   the fleets that carry the fewest classes first (specialists before generalists), then the
+   largest capacity. A vehicle carries one class, up to its capacity and up to the weight
+   the crossings on some route to the destination allow. No more vehicles are used than the
+   cargo needs. Vehicles are grouped by destination and by the route their weight allows,
+   then split into convoys of at most ``convoy.max_vehicles``.
+3. **Drive empty to the nearest cargo.** Cargo still untaken pulls idle road vehicles from
+   other sites, nearest pair (by road km) first. Each empty vehicle or aircraft *claims* the
+   cargo it will fetch, so no two go for the same units.
 
 Everything here is plain Python on :class:`~sim.world.World`; no simulated time passes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
 
+from .distributions import central
 from .network import Network
-from .world import Line, World
+from .world import FleetSpec, Line, World
 
 
 @dataclass
@@ -41,26 +50,59 @@ class VehicleLoad:
 
 @dataclass
 class ConvoyOrder:
-    """A convoy to form now: loaded at ``origin`` for ``dest``, or empty to fetch cargo."""
+    """A convoy (or one aircraft sortie) to start now."""
 
     origin: int
     dest: int
     loaded: bool
     vehicles: list[VehicleLoad]
+    mode: str = "road"
+    avoid: frozenset[str] = field(default_factory=frozenset)
 
 
-def _take(world: World, pool_site: int, line: Line | None, cls: int, need: int,
-          out: list[VehicleLoad]) -> int:
-    """Give ``need`` units of ``cls`` to idle vehicles at ``pool_site``; return units given."""
+class Theatre(Protocol):
+    """What dispatch needs to know beyond the world's state (the engine provides it)."""
+
+    network: Network
+    now: float
+
+    def flight_hours(self, fleet: FleetSpec, a: int, b: int) -> float | None: ...
+
+    def slot_wait(self, site: int) -> float: ...
+
+
+def allows(world: World, line: Line, cls: int, mode: str) -> bool:
+    """Whether ``cls`` on ``line`` may travel by ``mode`` (the move's mode, else the class's)."""
+    eff = line.mode or world.modes[cls]
+    return eff in (mode, "any")
+
+
+def road_units(world: World, net: Network, fleet: FleetSpec, cls: int, o: int, d: int) -> int:
+    """Most units of ``cls`` one vehicle may carry from o to d under the weight limits."""
+    key = (fleet.index, cls, o, d)
+    cache = world.weight_cache
+    if key not in cache:
+        units = fleet.cap[cls]
+        while units > 0 and not net.reachable(world.sites[o], world.sites[d],
+                                              net.too_weak(fleet.tare + units * world.tons[cls])):
+            units -= 1
+        cache[key] = units
+    return cache[key]
+
+
+def _take(world: World, net: Network, pool: int, line: Line | None, cls: int, need: int,
+          dest: int, out: list[VehicleLoad]) -> int:
+    """Give ``need`` units of ``cls`` to idle road vehicles at ``pool``; return units given."""
     given = 0
+    origin = line.origin if line is not None else pool
     for fleet in world.carriers[cls]:
-        avail = world.idle[pool_site][fleet.index]
-        if avail == 0:
+        avail = world.idle[pool][fleet.index]
+        cap = road_units(world, net, fleet, cls, origin, dest)
+        if avail == 0 or cap == 0:
             continue
-        cap = fleet.cap[cls]
         n = min(avail, -(-(need - given) // cap))
         units = min(need - given, n * cap)
-        world.idle[pool_site][fleet.index] -= n
+        world.idle[pool][fleet.index] -= n
         full, part = divmod(units, cap)
         out.extend(VehicleLoad(fleet.index, line, cls, cap) for _ in range(full))
         if part:
@@ -77,48 +119,127 @@ def _chunks(vehicles: list[VehicleLoad], size: int | None) -> list[list[VehicleL
     return [vehicles[i:i + size] for i in range(0, len(vehicles), size)]
 
 
-def _load_here(world: World, site: int, max_vehicles: int | None) -> list[ConvoyOrder]:
-    by_dest: dict[int, list[VehicleLoad]] = {}
-    for line, cls, units in world.loadable(site):
-        given = _take(world, site, line, cls, units, by_dest.setdefault(line.dest, []))
-        if given:
-            world.load(line, cls, given)
-    return [ConvoyOrder(site, dest, True, chunk)
-            for dest, vehicles in by_dest.items() if vehicles
-            for chunk in _chunks(vehicles, max_vehicles)]
+def _gross(world: World, v: VehicleLoad) -> float:
+    return world.fleets[v.fleet].tare + (v.units * world.tons[v.cls] if v.line is not None else 0.0)
 
 
-def _reposition(world: World, network: Network, max_vehicles: int | None) -> list[ConvoyOrder]:
-    wanting = {s: [[line, c, u] for line, c, u in world.loadable(s)] for s in range(len(world.sites))}
-    wanting = {s: w for s, w in wanting.items() if w}
-    pools = [p for p in range(len(world.sites)) if any(world.idle[p])]
-    if not wanting or not pools:
-        return []
+def _convoys(world: World, net: Network, origin: int, dest: int, loaded: bool,
+             vehicles: list[VehicleLoad], max_vehicles: int | None) -> list[ConvoyOrder]:
+    by_path: dict[frozenset[str], list[VehicleLoad]] = {}
+    for v in vehicles:
+        by_path.setdefault(net.too_weak(_gross(world, v)), []).append(v)
+    return [ConvoyOrder(origin, dest, loaded, chunk, "road", avoid)
+            for avoid, group in by_path.items() for chunk in _chunks(group, max_vehicles)]
+
+
+def _road_eta(world: World, th: Theatre, site: int, line: Line, cls: int) -> float:
+    best = math.inf
     names = world.sites
-    pairs = sorted(
-        (network.km(names[p], names[s]), p, s) for p in pools for s in wanting if p != s
-    )
-    orders = []
-    for km, p, s in pairs:
-        if km == float("inf") or not any(world.idle[p]):
-            continue
-        vehicles: list[VehicleLoad] = []
-        for want in wanting[s]:
-            _, cls, units = want
-            if units <= 0:
+    for fleet in world.carriers[cls]:
+        spec = fleet.spec
+        speed = central(spec.speed_kmh)
+        leg = th.network.km(names[site], names[line.dest])
+        for pool in range(len(names)):
+            if world.idle[pool][fleet.index] == 0:
                 continue
-            given = _take(world, p, None, cls, units, vehicles)
-            want[2] = units - given
-            world.claims[s][cls] += given
-        orders.extend(ConvoyOrder(p, s, False, chunk) for chunk in _chunks(vehicles, max_vehicles) if chunk)
+            reach = th.network.km(names[pool], names[site])
+            eta = (reach + leg) / speed + central(spec.load_hours) + central(spec.unload_hours)
+            best = min(best, eta)
+    return best
+
+
+def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
+    orders: list[ConvoyOrder] = []
+    pools = [(p, f) for f in world.fleets if f.mode == "air" for p in range(len(world.sites))
+             if world.idle[p][f.index]]
+    if not pools:
+        return orders
+    for site in range(len(world.sites)):
+        for line, cls, units in world.loadable(site, th.now):
+            if not allows(world, line, cls, "air"):
+                continue
+            road = math.inf if allows(world, line, cls, "road") is False else None
+            options = []
+            for p, fleet in pools:
+                if fleet.cap[cls] == 0 or world.idle[p][fleet.index] == 0:
+                    continue
+                reach = 0.0 if p == site else th.flight_hours(fleet, p, site)
+                leg = th.flight_hours(fleet, site, line.dest)
+                if reach is None or leg is None:
+                    continue
+                spec = fleet.spec
+                eta = reach + th.slot_wait(site) + central(spec.load_hours) + leg + central(spec.unload_hours)
+                options.append((eta, p, fleet.index))
+            for eta, p, f in sorted(options):
+                if units <= 0:
+                    break
+                if road is None:
+                    road = _road_eta(world, th, site, line, cls)
+                if (line.mode or world.modes[cls]) != "air" and eta > road:
+                    break
+                fleet = world.fleets[f]
+                while units > 0 and world.idle[p][f] > 0:
+                    take = min(units, fleet.cap[cls])
+                    world.idle[p][f] -= 1
+                    units -= take
+                    if p == site:
+                        world.load(line, cls, take)
+                        orders.append(ConvoyOrder(site, line.dest, True, [VehicleLoad(f, line, cls, take)], "air"))
+                    else:
+                        world.claims[site][cls] += take
+                        orders.append(ConvoyOrder(p, site, False, [VehicleLoad(f, None, cls, take)], "air"))
     return orders
 
 
-def plan(world: World, network: Network, max_vehicles: int | None) -> list[ConvoyOrder]:
-    """All convoys to start now: loading convoys first (site order), then empty moves."""
-    orders: list[ConvoyOrder] = []
+def _load_here(world: World, th: Theatre, site: int, max_vehicles: int | None) -> list[ConvoyOrder]:
+    by_dest: dict[int, list[VehicleLoad]] = {}
+    for line, cls, units in world.loadable(site, th.now):
+        if not allows(world, line, cls, "road"):
+            continue
+        given = _take(world, th.network, site, line, cls, units, line.dest,
+                      by_dest.setdefault(line.dest, []))
+        if given:
+            world.load(line, cls, given)
+    return [order for dest, vehicles in by_dest.items() if vehicles
+            for order in _convoys(world, th.network, site, dest, True, vehicles, max_vehicles)]
+
+
+def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
+    wanting = {s: [[line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")]
+               for s in range(len(world.sites))}
+    wanting = {s: w for s, w in wanting.items() if w}
+    pools = [p for p in range(len(world.sites))
+             if any(world.idle[p][f.index] for f in world.fleets if f.mode == "road")]
+    if not wanting or not pools:
+        return []
+    names = world.sites
+    net = th.network
+    pairs = sorted((net.km(names[p], names[s]), p, s) for p in pools for s in wanting if p != s)
+    orders = []
+    for km, p, s in pairs:
+        if math.isinf(km):
+            continue
+        vehicles: list[VehicleLoad] = []
+        for want in wanting[s]:
+            line, cls, units = want
+            if units <= 0:
+                continue
+            start = len(vehicles)
+            given = _take(world, net, p, line, cls, units, line.dest, vehicles)
+            for v in vehicles[start:]:
+                v.line = None  # driving empty; the claim is on (site, class)
+            want[2] = units - given
+            world.claims[s][cls] += given
+        if vehicles:
+            orders.extend(_convoys(world, net, p, s, False, vehicles, max_vehicles))
+    return orders
+
+
+def plan(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
+    """All convoys and sorties to start now: air, then loading convoys, then empty moves."""
+    orders = _airlift(world, th)
     for site in range(len(world.sites)):
-        if any(world.idle[site]):
-            orders.extend(_load_here(world, site, max_vehicles))
-    orders.extend(_reposition(world, network, max_vehicles))
+        if any(world.idle[site][f.index] for f in world.fleets if f.mode == "road"):
+            orders.extend(_load_here(world, th, site, max_vehicles))
+    orders.extend(_reposition(world, th, max_vehicles))
     return orders

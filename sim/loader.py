@@ -28,7 +28,8 @@ from .schema import Scenario
 from .validation import check_citations, check_scenario, suggest, uncited_figures
 from .yamlsource import Source, load_source, parse_yaml
 
-_INDEX = re.compile(r"\[(\d+)\]")
+_INDEX = re.compile(r"\[(-?[0-9]+)\]")
+_NUMBER = re.compile(r"-?[0-9]+")
 
 
 def load_scenario(path: str | FsPath, overrides: Sequence[str] = ()) -> Scenario:
@@ -58,7 +59,8 @@ def provenance_problems(path: str | FsPath) -> list[Problem]:
 
 
 def _order(p: Problem) -> tuple[int, int, str]:
-    return (0 if p.file != "--set" else 1, p.line if isinstance(p.line, int) else 0, p.key)
+    """File problems by line, then ``--set`` problems by override number."""
+    return (0 if p.file != "--set" else 1, int(p.line), p.key)
 
 
 def _locate(src: Source, path: Path, message: str, origins: dict[Path, str]) -> Problem:
@@ -73,9 +75,7 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if _holds(node, part):
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and not out_of_schema(part):
             out.append(part)  # a missing key: name it, then stop
@@ -84,6 +84,13 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
             break
         out.append(part)
     return tuple(out)
+
+
+def _holds(node: Any, part: str | int) -> bool:
+    """Whether ``node[part]`` is a key or index that exists in the data."""
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 def out_of_schema(part: str) -> bool:
@@ -214,7 +221,8 @@ def _set_value(data: dict[str, Any], parts: list[str], value: Any) -> Path:
         is_model = bool(allowed) or _type_at(tuple(path)) is Scenario
         if part not in node:
             if is_model and part not in allowed:
-                raise KeyError(f"unknown key {part!r} in {dotted(tuple(path))}{suggest(part, allowed)}")
+                raise KeyError(f"unknown key {part!r} in {dotted(tuple(path))}"
+                               f"{suggest(part, allowed)}")
             if not is_model and _type_at((*path, part)) is not None and not last:
                 kind = dotted(tuple(path))
                 raise KeyError(f"no {kind} entry named {part!r}{suggest(part, node)}")
@@ -229,13 +237,14 @@ def _set_value(data: dict[str, Any], parts: list[str], value: Any) -> Path:
 
 
 def _list_index(items: list[Any], part: str, path: Path) -> int:
-    if part.isdigit():
+    if _NUMBER.fullmatch(part):
         idx = int(part)
-        if idx < len(items):
+        if 0 <= idx < len(items):
             return idx
-        raise KeyError(f"{dotted(path)} has {len(items)} items; index {idx} is out of range")
-    ids = [it.get("id") for it in items if isinstance(it, dict)]
+        hint = "; indices count from 0 and cannot be negative" if idx < 0 else ""
+        raise KeyError(f"{dotted(path)} has {len(items)} items; index {idx} is out of range{hint}")
+    ids = [str(it["id"]) for it in items if isinstance(it, dict) and it.get("id")]
     for idx, it in enumerate(items):
         if isinstance(it, dict) and it.get("id") == part:
             return idx
-    raise KeyError(f"no item with id {part!r} in {dotted(path)}{suggest(part, [str(i) for i in ids if i])}")
+    raise KeyError(f"no item with id {part!r} in {dotted(path)}{suggest(part, ids)}")

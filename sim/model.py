@@ -1,14 +1,15 @@
-"""The SimPy model of a phased withdrawal: phases, convoys and the dispatcher.
+"""The SimPy model of a phased withdrawal: phases, events, disposal and the dispatcher.
 
 Processes:
 
-* one per **phase**: waits for ``start_day`` and for every phase in ``after`` to close, then
-  opens the phase's movement requirements;
-* one per **convoy**: loads (FIFO on the origin's loading teams), drives the shortest road
-  path at the pace of its slowest vehicle, unloads (FIFO on the destination's teams), then
-  puts its vehicles back in the idle pool;
+* one per **phase**: waits for ``start_day`` and for every phase in ``after`` to close (or a
+  ``start_phase`` event), then opens the phase's movement requirements; disposition shares
+  are processed on site by the site's disposal teams;
+* one per **policy event** (:mod:`sim.policy`), at its time;
+* one per **convoy or sortie** (:mod:`sim.convoys`);
+* per-day **availability** for fleets with ``availability_per: day``;
 * the **dispatcher** (:func:`sim.dispatch.plan`), run once at the end of any instant in which
-  something changed, turns idle vehicles into new convoys.
+  something changed, turns idle vehicles and aircraft into new convoys and sorties.
 
 The clock runs in hours. The run stops when every phase has closed or at the horizon,
 whichever is first; :func:`simulate` then builds a :class:`~sim.results.Result`.
@@ -16,6 +17,7 @@ whichever is first; :func:`simulate` then builds a :class:`~sim.results.Result`.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Generator
 from typing import Any
@@ -23,12 +25,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from . import dispatch
-from .network import Network
-from .results import ConvoyRecord, Result, daily_levels
-from .schema import PERSONNEL, Scenario
+from . import convoys, dispatch, metrics, policy
+from .network import Network, great_circle_km
+from .resources import Crossing, Escorts, Usage
+from .results import ConvoyRecord, Result
+from .schema import Scenario
 from .streams import Streams
-from .world import World
+from .world import FleetSpec, Line, TeamLedger, World
 
 LATE = 2
 """Event priority after SimPy's URGENT (0) and NORMAL (1).
@@ -52,31 +55,65 @@ class Engine:
     """One replication of one scenario."""
 
     def __init__(self, scenario: Scenario, streams: Streams, *, audit: bool = False) -> None:
-        self.scenario = scenario
+        self.scenario = s = scenario
         self.streams = streams
         self.env = simpy.Environment()
-        self.network = Network.from_scenario(scenario)
-        self.world = World(scenario, self.network, streams, audit=audit)
-        self.max_vehicles = scenario.convoy.max_vehicles
-        n = len(scenario.phases)
-        self.phase_ids = [p.id for p in scenario.phases]
+        self.network = Network.from_scenario(s)
+        self.world = w = World(s, self.network, streams, audit=audit)
+        self.max_vehicles = s.convoy.max_vehicles
+        n = len(s.phases)
+        self.phase_ids = [p.id for p in s.phases]
         self.closed = [self.env.event() for _ in range(n)]
+        self.start_signal = [self.env.event() for _ in range(n)]
         self.phase_start: list[float | None] = [None] * n
         self.phase_close: list[float | None] = [None] * n
-        self.phase_lines: list[list[Any]] = [[] for _ in range(n)]
+        self.cancelled = [False] * n
+        self.phase_lines: list[list[Line]] = [[] for _ in range(n)]
         self.open_phases = n
         self.stop = self.env.event()
         self.convoys: list[ConvoyRecord] = []
-        self.last_departure: list[float | None] = [None] * len(self.world.sites)
-        self.empty_at: list[float | None] = [None] * len(self.world.sites)
+        self.last_departure: list[float | None] = [None] * len(w.sites)
+        self.empty_at: list[float | None] = [None] * len(w.sites)
         self._plan_pending = False
-        self._fleets = list(scenario.fleets.values())
+        self.pause_changed = self.env.event()
+        self.crossings = {cid: Crossing(self.env, cid, spec) for cid, spec in s.crossings.items()}
+        teams = s.convoy.escort_teams
+        self.escorts = Escorts(self.env, teams) if teams else None
+        self.slot_hours = [24.0 / site.airfield.sorties_per_day if site.airfield else math.inf
+                           for site in s.sites.values()]
+        self.slots = [TeamLedger(1) for _ in w.sites]
+        self.slot_usage = [Usage(f"airfield:{sid}", 1.0) for sid in w.sites]
+        self.team_usage = [Usage(f"loading:{sid}", float(site.loading_teams or 0))
+                           for sid, site in s.sites.items()]
+        self.fleet_usage = [Usage(f"fleet:{f.id}", float(f.count)) for f in w.fleets]
+        self.fleet_out = [0] * len(w.fleets)
+        self.disposal = [TeamLedger(site.disposal_teams) for site in s.sites.values()]
+        self.sorties: list[float] = []
+        self.crossing_waits: list[tuple[str, float]] = []
+        self.delays: list[float] = []
+        self.left_behind: dict[int, float] = {}
+        self.breakdowns = 0
+        self.turn_backs = 0
+        self.down: list[list[int]] = [[0] * len(w.fleets) for _ in w.sites]
+        self._air = {(r.from_, r.to): r.hours for r in s.air_routes}
+        self._air.update({(r.to, r.from_): r.hours for r in s.air_routes})
+
+    @property
+    def now(self) -> float:
+        """The simulation clock, in hours."""
+        return float(self.env.now)
 
     # ------------------------------------------------------------------ running
     def run(self) -> None:
         """Run until every phase has closed or the horizon is reached."""
         for i in range(len(self.phase_ids)):
+            self.env.process(self._natural_start(i))
             self.env.process(self._phase(i))
+        for ev in self.scenario.events:
+            self.env.process(self._event(ev))
+        for f in self.world.fleets:
+            if f.mode == "road" and f.spec.availability_per == "day":
+                self.env.process(self._daily_availability(f))
         if not self.phase_ids:
             self.stop.succeed()
         horizon = self.env.timeout(self.scenario.horizon_days * 24.0)
@@ -92,26 +129,125 @@ class Engine:
 
     def _plan(self, _event: simpy.Event) -> None:
         self._plan_pending = False
-        for order in dispatch.plan(self.world, self.network, self.max_vehicles):
-            self.env.process(self._convoy(order))
+        for order in dispatch.plan(self.world, self, self.max_vehicles):
+            self.env.process(convoys.run_order(self, order))
+
+    def wake_at(self, hours: float) -> None:
+        """Make sure the dispatcher runs at ``hours`` (e.g. when a pause ends)."""
+        def wake() -> Generator[simpy.Event, Any, None]:
+            yield self.env.timeout(max(0.0, hours - self.env.now))
+            self.signal_pause_change()
+            self.request_plan()
+        self.env.process(wake())
+
+    def signal_pause_change(self) -> None:
+        """Wake convoys waiting for a pause to end."""
+        old, self.pause_changed = self.pause_changed, self.env.event()
+        old.succeed()
+
+    def pause_left(self, site: int, phases: set[int]) -> float:
+        """Hours until every pause that holds a convoy at ``site`` for ``phases`` ends."""
+        w, now = self.world, self.env.now
+        until = max([w.paused_all, w.paused_sites.get(site, -1.0),
+                     *(w.paused_phases.get(p, -1.0) for p in phases)])
+        return 1e9 if math.isinf(until) else max(0.0, until - now)
+
+    # ------------------------------------------------------------------ geography
+    def flight_hours(self, fleet: FleetSpec, a: int, b: int) -> float | None:
+        """Flight time between two airfields both able to take this aircraft, else None."""
+        s, w = self.scenario, self.world
+        sa, sb = s.sites[w.sites[a]], s.sites[w.sites[b]]
+        for site in (sa, sb):
+            if site.airfield is None or (site.airfield.types is not None and fleet.id not in site.airfield.types):
+                return None
+        given = self._air.get((w.sites[a], w.sites[b]))
+        if given is not None:
+            return self.streams.draw(given, "flight")
+        if None in (sa.lat, sa.lon, sb.lat, sb.lon):
+            return None
+        km = great_circle_km(sa.lat, sa.lon, sb.lat, sb.lon)  # type: ignore[arg-type]
+        return km / self.streams.draw(fleet.spec.speed_kmh, "speed", fleet.id)
+
+    def slot_wait(self, site: int) -> float:
+        """Hours until the airfield at ``site`` has its next departure slot."""
+        return max(0.0, self.slots[site].busy_until() - self.env.now)
+
+    def per_vehicle(self, fleets: np.ndarray, attr: str, stream: str) -> np.ndarray:
+        """One duration per vehicle, drawn from its fleet's ``attr``."""
+        out = np.empty(len(fleets))
+        for f in np.unique(fleets):
+            mask = fleets == f
+            spec = self.world.fleets[int(f)]
+            out[mask] = self.streams.draws(getattr(spec.spec, attr), stream, int(mask.sum()), spec.id)
+        return out
+
+    def departed_from(self, site: int) -> None:
+        """Book-keeping after a convoy leaves ``site``."""
+        self.last_departure[site] = self.env.now
+        if not any(self.world.stock[site]):
+            self.empty_at[site] = self.env.now
+        self.request_plan()
+
+    def arrived_at(self, site: int) -> None:
+        """Book-keeping after cargo is unloaded at ``site``."""
+        if any(self.world.stock[site]):
+            self.empty_at[site] = None
 
     # ------------------------------------------------------------------ phases
-    def _phase(self, i: int) -> Generator[simpy.Event, Any, None]:
+    def _natural_start(self, i: int) -> Generator[simpy.Event, Any, None]:
         ph = self.scenario.phases[i]
         if ph.start_day:
             yield self.env.timeout(ph.start_day * 24.0)
         for dep in ph.after:
             yield self.closed[self.phase_ids.index(dep)]
+        self.force_start(i)
+
+    def force_start(self, i: int) -> None:
+        """Open phase ``i`` now (no effect if it already opened or was cancelled)."""
+        if not self.start_signal[i].triggered and not self.cancelled[i]:
+            self.start_signal[i].succeed()
+
+    def _phase(self, i: int) -> Generator[simpy.Event, Any, None]:
+        yield self.start_signal[i]
         self.phase_start[i] = self.env.now
         w = self.world
-        for mv in ph.moves:
+        for mv in self.scenario.phases[i].moves:
             keep = [mv.keep.get(c, 0) for c in w.classes]
-            self.phase_lines[i].append(w.open_line(i, w.sites.index(mv.from_), w.sites.index(mv.to), keep))
-        self._check_phase(i)
+            line, jobs = w.open_line(i, w.sites.index(mv.from_), w.sites.index(mv.to), keep, mv.mode)
+            self.phase_lines[i].append(line)
+            if jobs:
+                self.env.process(self._dispose(line, jobs))
+        self.check_phase(i)
         self.request_plan()
 
-    def _check_phase(self, i: int) -> None:
-        if self.phase_close[i] is None and self.phase_start[i] is not None and \
+    def _dispose(self, line: Line, jobs: list[tuple[str, int, int]]) -> Generator[simpy.Event, Any, None]:
+        site = self.scenario.sites[self.world.sites[line.origin]]
+        kinds = np.array([k for k, _c, n in jobs for _ in range(n)])
+        classes = np.array([c for _k, c, n in jobs for _ in range(n)])
+        hours = np.empty(len(classes))
+        for c in np.unique(classes):
+            mask = classes == c
+            share = site.disposition[self.world.classes[int(c)]]
+            hours[mask] = self.streams.draws(share.hours, "disposal", int(mask.sum()))
+        finish = self.disposal[line.origin].schedule(self.env.now, hours)
+        for t in np.unique(finish):
+            if t > self.env.now:
+                yield self.env.timeout(float(t) - self.env.now)
+            at = finish == t
+            for kind in ("destroy", "transfer"):
+                for c in np.unique(classes[at & (kinds == kind)]):
+                    n = int((at & (kinds == kind) & (classes == c)).sum())
+                    self.world.dispose(self.env.now, line, kind, int(c), n)
+            if not any(self.world.stock[line.origin]):
+                self.empty_at[line.origin] = self.env.now
+        self.check_phase(line.phase)
+        self.request_plan()
+
+    def check_phase(self, i: int) -> None:
+        """Close phase ``i`` if it has opened (or was cancelled) and all its lines are done."""
+        if i < 0 or self.phase_close[i] is not None:
+            return
+        if (self.phase_start[i] is not None or self.cancelled[i]) and \
                 all(line.done() for line in self.phase_lines[i]):
             self.phase_close[i] = self.env.now
             self.closed[i].succeed()
@@ -119,142 +255,42 @@ class Engine:
             if self.open_phases == 0 and not self.stop.triggered:
                 self.stop.succeed()
 
-    # ------------------------------------------------------------------ convoys
-    def _convoy(self, order: dispatch.ConvoyOrder) -> Generator[simpy.Event, Any, None]:
-        env, w, st = self.env, self.world, self.streams
-        fleets = np.array([v.fleet for v in order.vehicles])
-        rec = self._record(order, fleets)
-        if order.loaded:
-            durations = self._per_vehicle(fleets, "load_hours", "load")
-            finish = w.teams[order.origin].schedule(env.now, durations)
-            yield env.timeout(float(finish.max()) - env.now)
-            for v in order.vehicles:
-                assert v.line is not None
-                w.depart(env.now, v.line, v.cls, v.units)
-            self.last_departure[order.origin] = env.now
-            if not any(w.stock[order.origin]):
-                self.empty_at[order.origin] = env.now
+    def cancel_phase(self, i: int) -> None:
+        """Phase ``i`` takes nothing more; it closes when its cargo on the road arrives."""
+        self.cancelled[i] = True
+        for line in self.phase_lines[i]:
+            self.world.cancel(line)
+        self.check_phase(i)
+
+    # ------------------------------------------------------------------ events, availability
+    def _event(self, ev: Any) -> Generator[simpy.Event, Any, None]:
+        at = policy.event_hours(ev, self.scenario.start)
+        if at > self.env.now:
+            yield self.env.timeout(at - self.env.now)
+        policy.apply(self, ev)
+
+    def _daily_availability(self, fleet: FleetSpec) -> Generator[simpy.Event, Any, None]:
+        w, total = self.world, fleet.spec.count
+        while True:
+            share = self.streams.draw(fleet.spec.availability, "availability_day", fleet.id)
+            target = total - int(round(total * min(1.0, max(0.0, share))))
+            down = sum(row[fleet.index] for row in self.down)
+            for site in range(len(w.sites)):
+                while down < target and w.idle[site][fleet.index] > 0:
+                    w.idle[site][fleet.index] -= 1
+                    self.down[site][fleet.index] += 1
+                    down += 1
+                while down > target and self.down[site][fleet.index] > 0:
+                    self.down[site][fleet.index] -= 1
+                    w.idle[site][fleet.index] += 1
+                    down -= 1
             self.request_plan()
-        rec.depart_h = env.now
-        legs = self.network.path(w.sites[order.origin], w.sites[order.dest])
-        assert legs is not None
-        speed = min(st.draw(self._fleets[f].speed_kmh, "speed") for f in sorted(set(fleets.tolist())))
-        yield env.timeout(sum(leg.km for leg in legs) / speed)
-        rec.arrive_h = env.now
-        if order.loaded:
-            durations = self._per_vehicle(fleets, "unload_hours", "unload")
-            finish = w.teams[order.dest].schedule(env.now, durations)
-            for t in np.unique(finish):
-                if t > env.now:
-                    yield env.timeout(float(t) - env.now)
-                phases = set()
-                for v, f_t in zip(order.vehicles, finish, strict=True):
-                    if f_t == t:
-                        assert v.line is not None
-                        w.arrive(env.now, v.line, v.cls, v.units)
-                        phases.add(v.line.phase)
-                for p in sorted(phases):
-                    self._check_phase(p)
-                if any(w.stock[order.dest]):
-                    self.empty_at[order.dest] = None
-        else:
-            for v in order.vehicles:
-                w.claims[order.dest][v.cls] -= v.units
-        for f in fleets.tolist():
-            w.idle[order.dest][f] += 1
-        rec.unloaded_h = env.now
-        self.request_plan()
-
-    def _per_vehicle(self, fleets: np.ndarray, attr: str, stream: str) -> np.ndarray:
-        out = np.empty(len(fleets))
-        for f in np.unique(fleets):
-            mask = fleets == f
-            out[mask] = self.streams.draws(getattr(self._fleets[f], attr), stream, int(mask.sum()))
-        return out
-
-    def _record(self, order: dispatch.ConvoyOrder, fleets: np.ndarray) -> ConvoyRecord:
-        w = self.world
-        vehicles: dict[str, int] = {}
-        for f in fleets.tolist():
-            vehicles[w.fleets[f].id] = vehicles.get(w.fleets[f].id, 0) + 1
-        cargo: dict[str, int] = {}
-        phases: set[str] = set()
-        if order.loaded:
-            for v in order.vehicles:
-                cargo[w.classes[v.cls]] = cargo.get(w.classes[v.cls], 0) + v.units
-                if v.line is not None:
-                    phases.add(self.phase_ids[v.line.phase])
-        rec = ConvoyRecord(
-            id=len(self.convoys) + 1, kind="loaded" if order.loaded else "empty",
-            origin=w.sites[order.origin], dest=w.sites[order.dest], vehicles=vehicles,
-            cargo=cargo, phases=tuple(sorted(phases)), formed_h=float(self.env.now),
-        )
-        self.convoys.append(rec)
-        return rec
+            yield self.env.timeout(24.0)
 
     # ------------------------------------------------------------------ results
     def result(self) -> Result:
         """Build the run's :class:`Result` from the final state."""
-        s, w = self.scenario, self.world
-        completed = self.open_phases == 0
-        end = self.env.now
-        closure = max((t for t in self.phase_close if t is not None), default=0.0) if completed else None
-        days = np.arange(int(np.floor(s.horizon_days)) + 1, dtype=float)
-        initial = [s.holdings(sid)[PERSONNEL] for sid in w.sites] + [0]
-        levels = daily_levels(w.changes, w.personnel, len(w.sites) + 1, np.array(initial), days)
-        remaining: dict[str, dict[str, int]] = {}
-        for si, sid in enumerate(w.sites):
-            left = w.committed(si)
-            if any(left):
-                remaining[sid] = {w.classes[c]: n for c, n in enumerate(left) if n}
-        in_transit = {w.classes[c]: n for c, n in enumerate(w.transit) if n}
-        return Result(
-            scenario=s, seed=self.streams.seed, replication=self.streams.replication,
-            deterministic=self.streams.deterministic, completed=completed, end_h=end,
-            closure_h=closure, closure95_h=self._closure95() if completed or all(
-                t is not None for t in self.phase_start) else None,
-            phase_start_h=dict(zip(self.phase_ids, self.phase_start, strict=True)),
-            phase_closure_h=dict(zip(self.phase_ids, self.phase_close, strict=True)),
-            site_empty_h=dict(zip(w.sites, self.empty_at, strict=True)),
-            site_last_departure_h=dict(zip(w.sites, self.last_departure, strict=True)),
-            remaining=remaining, in_transit=in_transit,
-            binding=[] if completed else self._binding(),
-            convoys=self.convoys, days=days, personnel=levels[:, :-1],
-            transit_personnel=levels[:, -1], in_theatre_sites=s.in_theatre(),
-            kernel_events=next(self.env._eid), snapshots=w.snapshots,
-        )
-
-    def _closure95(self) -> float | None:
-        w = self.world
-        p = w.personnel
-        need_p = sum(line.req[p] for line in w.lines)
-        need_e = sum(sum(line.req) - line.req[p] for line in w.lines)
-        got_p = got_e = 0
-        if need_p == 0 and need_e == 0:
-            return max((t for t in self.phase_close if t is not None), default=0.0)
-        for t, cls, units in w.moved:
-            if cls == p:
-                got_p += units
-            else:
-                got_e += units
-            if got_p * 100 >= 95 * need_p and got_e * 100 >= 95 * need_e:
-                return t
-        return None
-
-    def _binding(self) -> list[str]:
-        """Plain-language reasons why the run did not finish within the horizon."""
-        out = []
-        for i, pid in enumerate(self.phase_ids):
-            if self.phase_close[i] is not None:
-                continue
-            if self.phase_start[i] is None:
-                waits = [d for d in self.scenario.phases[i].after
-                         if self.phase_close[self.phase_ids.index(d)] is None]
-                why = f"waiting for {', '.join(waits)} to close" if waits else "its start_day is past the horizon"
-                out.append(f"phase {pid} never started: {why}")
-            else:
-                out.append(f"phase {pid} was still moving at the horizon (lift capacity or time bound)")
-        return out
+        return metrics.build_result(self)
 
 
 def simulate(

@@ -22,6 +22,7 @@ def write_run(result: Result, out_dir: Path, *, plot: bool = True) -> list[Path]
         write_json(inside(out_dir, "summary.json"), result.summary()),
         write_csv(inside(out_dir, "troop_curve.csv"), *result.troop_curve_rows()),
         write_csv(inside(out_dir, "events.csv"), *result.convoy_rows()),
+        write_csv(inside(out_dir, "daily.csv"), *result.daily_rows()),
     ]
     if plot:
         written.append(save_figure(troop_curve_figure(result), inside(out_dir, "troop_curve.png")))

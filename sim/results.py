@@ -53,6 +53,9 @@ class ConvoyRecord:
     depart_h: float | None = None
     arrive_h: float | None = None
     unloaded_h: float | None = None
+    mode: str = "road"
+    escort_wait_h: float = 0.0
+    turned_back: bool = False
 
 
 @dataclass
@@ -82,6 +85,11 @@ class Result:
     kernel_events: int = 0
     runtime_s: float = 0.0
     snapshots: list[tuple[float, list[int], list[int]]] = field(default_factory=list)
+    daily: dict[str, np.ndarray] = field(default_factory=dict)
+    utilisation: dict[str, float] = field(default_factory=dict)
+    binding_by_phase: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disposition: dict[str, dict[str, Any]] = field(default_factory=dict)
+    waits: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sites(self) -> list[str]:
@@ -129,6 +137,7 @@ class Result:
                     "start_days": rounded(hours_to_days(self.phase_start_h[pid])),
                     "closure_days": rounded(hours_to_days(self.phase_closure_h[pid])),
                     "closure_date": date_at(s.start, self.phase_closure_h[pid]),
+                    "binding": self.binding_by_phase.get(pid),
                 }
                 for pid in self.phase_closure_h
             },
@@ -144,10 +153,24 @@ class Result:
             "in_transit": self.in_transit,
             "binding": self.binding,
             "convoys": {
-                "loaded": sum(1 for c in self.convoys if c.kind == "loaded"),
-                "empty": sum(1 for c in self.convoys if c.kind == "empty"),
+                "loaded": sum(1 for c in self.convoys if c.kind == "loaded" and c.mode == "road"),
+                "empty": sum(1 for c in self.convoys if c.kind == "empty" and c.mode == "road"),
+                "sorties": sum(1 for c in self.convoys if c.mode == "air"),
             },
+            "utilisation": self.utilisation,
+            "disposition": self.disposition,
+            "waits": self.waits,
         }
+
+    def daily_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """Header and rows of ``daily.csv``: activity per day."""
+        names = list(self.daily)
+        header = ["day", "date", *names]
+        rows = []
+        for k, day in enumerate(self.days):
+            date = (self.scenario.start + dt.timedelta(days=int(day))).isoformat()
+            rows.append([int(day), date, *(self.daily[n][k].item() for n in names)])
+        return header, rows
 
     def troop_curve_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Header and rows of ``troop_curve.csv``: day, date, one column per site, totals."""
@@ -164,13 +187,13 @@ class Result:
         """Header and rows of ``events.csv``: one row per convoy."""
         classes = self.scenario.classes
         fleets = list(self.scenario.fleets)
-        header = ["convoy", "kind", "origin", "destination", "phases", "formed_day", "depart_day",
+        header = ["convoy", "kind", "mode", "origin", "destination", "phases", "formed_day", "depart_day",
                   "arrive_day", "unloaded_day", "vehicles",
                   *(f"vehicles_{f}" for f in fleets), *classes]
         rows = []
         for c in self.convoys:
             rows.append([
-                c.id, c.kind, c.origin, c.dest, " ".join(c.phases),
+                c.id, c.kind, c.mode, c.origin, c.dest, " ".join(c.phases),
                 *(rounded(hours_to_days(h), 6) for h in (c.formed_h, c.depart_h, c.arrive_h, c.unloaded_h)),
                 sum(c.vehicles.values()), *(c.vehicles.get(f, 0) for f in fleets),
                 *(c.cargo.get(k, 0) for k in classes),

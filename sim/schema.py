@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -39,6 +39,16 @@ Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
 PositiveCount = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
 Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Cite = str | dict[str, str] | None
+
+
+def _no_number_dates(value: Any) -> Any:
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_no_number_dates)]
+"""A calendar date written YYYY-MM-DD (numbers are refused, not read as Unix time)."""
 
 
 def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeValidator:
@@ -81,11 +91,32 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+Mode = Literal["road", "air", "any"]
+
+
 class CargoClass(Model):
     """A class of things that move, e.g. ``container`` or ``tracked``."""
 
     short_tons: Annotated[Real, Field(ge=0, le=1_000)] | None = None
+    mode: Mode = "any"
     description: str | None = None
+    cite: Cite = None
+
+
+class Airfield(Model):
+    """A runway at a site: how many sorties a day it handles, and which aircraft it takes."""
+
+    sorties_per_day: Annotated[Real, Field(gt=0, le=10_000)]
+    types: list[Id] | None = None
+    cite: Cite = None
+
+
+class DispositionShare(Model):
+    """What share of one class at a site is handed over or destroyed instead of lifted."""
+
+    transfer: Annotated[Real, Field(ge=0, le=1)] = 0.0
+    destroy: Annotated[Real, Field(ge=0, le=1)] = 0.0
+    hours: Hours = 0.0
     cite: Cite = None
 
 
@@ -100,6 +131,18 @@ class Site(Model):
     loading_teams: PositiveCount | None = None
     min_personnel: Count = 0
     in_theatre: bool | None = None
+    airfield: Airfield | None = None
+    disposition: dict[Id, DispositionShare] = Field(default_factory=dict)
+    disposal_teams: PositiveCount | None = None
+    cite: Cite = None
+
+
+class Breakdowns(Model):
+    """Road breakdowns: how often, how long to repair, and what the convoy does."""
+
+    per_1000_km: Annotated[Real, Field(ge=0, le=1_000)]
+    repair_hours: Hours
+    policy: Literal["wait", "leave"] = "wait"
     cite: Cite = None
 
 
@@ -112,7 +155,71 @@ class Fleet(Model):
     speed_kmh: Speed
     load_hours: Hours = 0.0
     unload_hours: Hours = 0.0
+    empty_short_tons: Annotated[Real, Field(ge=0, le=1_000)] = 0.0
+    availability: Fraction = 1.0
+    availability_per: Literal["replication", "day"] = "replication"
+    breakdowns: Breakdowns | None = None
     description: str | None = None
+    cite: Cite = None
+
+
+class Aircraft(Model):
+    """An aircraft type: airframes, what one sortie carries, and how fast it flies."""
+
+    count: Count
+    based_at: Id
+    capacity: dict[Id, PositiveCount]
+    max_short_tons: Annotated[Real, Field(gt=0, le=1_000)] | None = None
+    speed_kmh: Speed
+    load_hours: Hours = 0.0
+    unload_hours: Hours = 0.0
+    availability: Fraction = 1.0
+    description: str | None = None
+    cite: Cite = None
+
+
+class Closure(Model):
+    """A window when a crossing is shut (days from day 0; no ``to_day`` means for good)."""
+
+    from_day: Annotated[Real, Field(ge=0, le=MAX_DAYS)]
+    to_day: Annotated[Real, Field(ge=0, le=MAX_DAYS)] | None = None
+    cite: Cite = None
+
+
+class Crossing(Model):
+    """A border crossing or bridge on a route: throughput, hours, closures, weight limit."""
+
+    name: str | None = None
+    convoys_per_day: Annotated[Real, Field(gt=0, le=10_000)] | None = None
+    vehicles_per_hour: Annotated[Real, Field(gt=0, le=100_000)] | None = None
+    open_hours: tuple[Annotated[Real, Field(ge=0, le=24)], Annotated[Real, Field(ge=0, le=24)]] | None = None
+    closures: list[Closure] = Field(default_factory=list)
+    max_short_tons: Annotated[Real, Field(gt=0, le=10_000)] | None = None
+    cite: Cite = None
+
+
+class RouteCrossing(Model):
+    """Where on a route a crossing lies (km from the route's ``from`` end)."""
+
+    id: Id
+    at_km: Annotated[Real, Field(ge=0, le=MAX_KM)] | None = None
+
+
+class Disruption(Model):
+    """Per-trip chance of a delay (roadblock, attack, protest) or of being turned back."""
+
+    delay_probability: Annotated[Real, Field(ge=0, le=1)] = 0.0
+    delay_hours: Hours = 0.0
+    turn_back_probability: Annotated[Real, Field(ge=0, le=1)] = 0.0
+    cite: Cite = None
+
+
+class AirRoute(Model):
+    """A flight time given directly instead of from great-circle distance and speed."""
+
+    from_: Id = Field(alias="from")
+    to: Id
+    hours: Hours
     cite: Cite = None
 
 
@@ -123,6 +230,8 @@ class Route(Model):
     to: Id
     km: Annotated[Real, Field(gt=0, le=MAX_KM)]
     name: str | None = None
+    crossings: list[Id | RouteCrossing] = Field(default_factory=list)
+    disruption: Disruption | None = None
     cite: Cite = None
 
 
@@ -130,6 +239,7 @@ class Convoy(Model):
     """Rules that every convoy obeys."""
 
     max_vehicles: PositiveCount | None = None
+    escort_teams: PositiveCount | None = None
     cite: Cite = None
 
 
@@ -139,6 +249,7 @@ class Move(Model):
     from_: Id = Field(alias="from")
     to: Id
     keep: dict[Id, Count] = Field(default_factory=dict)
+    mode: Mode | None = None
     cite: Cite = None
 
 
@@ -156,7 +267,7 @@ class Phase(Model):
 class Observation(Model):
     """A dated, sourced fact drawn on the troop curve."""
 
-    date: dt.date
+    date: Date
     personnel: Count
     site: Id | None = None
     label: str | None = None
@@ -169,8 +280,42 @@ class SourceRef(Model):
     title: str
     url: str | None = None
     publisher: str | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     notes: str | None = None
+
+
+EventType = Literal["pause", "resume", "reinforce", "close_crossing", "open_crossing",
+                    "set_keep", "start_phase", "cancel_phase"]
+
+
+class Event(Model):
+    """A dated policy decision or shock. Which keys apply depends on ``type``.
+
+    pause: ``sites``/``phases`` (neither: everything), ``days`` (omitted: until a resume);
+    resume: ``sites``/``phases`` (neither: everything); reinforce: ``to``, ``from``,
+    ``personnel``, ``equipment``, ``from_stock``; close_crossing: ``crossing``, ``days``;
+    open_crossing: ``crossing``; set_keep: ``site``, ``keep``; start_phase / cancel_phase:
+    ``phase``.
+    """
+
+    type: EventType
+    day: Annotated[Real, Field(ge=0, le=MAX_DAYS)] | None = None
+    date: Date | None = None
+    days: Annotated[Real, Field(gt=0, le=MAX_DAYS)] | None = None
+    sites: list[Id] | None = None
+    phases: list[Id] | None = None
+    site: Id | None = None
+    to: Id | None = None
+    from_: Id | None = Field(default=None, alias="from")
+    personnel: Count = 0
+    equipment: dict[Id, Count] = Field(default_factory=dict)
+    from_stock: bool = False
+    keep: dict[Id, Count] | None = None
+    crossing: Id | None = None
+    phase: Id | None = None
+    reason: str | None = None
+    source: str | None = None
+    cite: Cite = None
 
 
 class Scenario(Model):
@@ -178,14 +323,18 @@ class Scenario(Model):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     description: str | None = None
-    start: dt.date
+    start: Date
     horizon_days: Annotated[Real, Field(gt=0, le=MAX_DAYS)]
     cargo: dict[Id, CargoClass] = Field(default_factory=dict)
     sites: dict[Id, Site]
     fleets: dict[Id, Fleet] = Field(default_factory=dict)
+    aircraft: dict[Id, Aircraft] = Field(default_factory=dict)
     routes: list[Route] = Field(default_factory=list)
+    air_routes: list[AirRoute] = Field(default_factory=list)
+    crossings: dict[Id, Crossing] = Field(default_factory=dict)
     convoy: Convoy = Field(default_factory=Convoy)
     phases: list[Phase] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)
     sources: dict[str, SourceRef] = Field(default_factory=dict)
     cite: Cite = None

@@ -76,7 +76,7 @@ def test_run_writes_all_result_files(tmp_path: Path) -> None:
     assert summary["sites"]["A"]["empty_day"] == pytest.approx(94 / 24, abs=1e-4)
     assert "closure (100 %)" in stdout and "4.38" in stdout
     events = (out / "events.csv").read_text().splitlines()
-    assert events[0].startswith("convoy,kind,origin,destination,phases,formed_day,depart_day")
+    assert events[0].startswith("convoy,kind,mode,origin,destination,phases,formed_day,depart_day")
     assert len(events) == 1 + 9  # 5 loaded convoys and 4 empty returns
 
 

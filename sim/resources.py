@@ -1,0 +1,185 @@
+"""Shared resources that convoys and aircraft compete for, and how busy each one was.
+
+* :class:`Crossing` — a border crossing or bridge: a FIFO server that one convoy at a time
+  may start through, only while open (daily opening hours, scheduled closure windows,
+  closures and re-openings decided by events). After a convoy starts through, the crossing
+  stays busy for ``24 / convoys_per_day`` hours or ``vehicles / vehicles_per_hour`` hours,
+  whichever is longer; the convoy itself is through after ``vehicles / vehicles_per_hour``.
+* :class:`Escorts` — the security teams without which a loaded convoy cannot leave.
+* Airfield departure slots reuse :class:`~sim.world.TeamLedger` with one "team" whose job
+  takes ``24 / sorties_per_day`` hours.
+* :class:`Usage` — busy intervals of any resource, from which utilisation over any window
+  (the whole run, one phase, one day) is computed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from .schema import Crossing as CrossingSpec
+
+
+@dataclass
+class Usage:
+    """Busy intervals of a resource with ``capacity`` parallel units."""
+
+    name: str
+    capacity: float
+    starts: list[float] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)
+    amounts: list[float] = field(default_factory=list)
+
+    def add(self, start: float, end: float, amount: float = 1.0) -> None:
+        """Record ``amount`` units busy from ``start`` to ``end`` (hours)."""
+        if end > start and amount > 0:
+            self.starts.append(start)
+            self.ends.append(end)
+            self.amounts.append(amount)
+
+    def add_many(self, starts: np.ndarray, ends: np.ndarray) -> None:
+        """Record one unit busy over each interval."""
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            self.add(a, b)
+
+    def busy_hours(self, t0: float, t1: float) -> float:
+        """Unit-hours busy within ``[t0, t1]``."""
+        if not self.starts or t1 <= t0:
+            return 0.0
+        s, e, a = np.array(self.starts), np.array(self.ends), np.array(self.amounts)
+        overlap = np.clip(np.minimum(e, t1) - np.maximum(s, t0), 0.0, None)
+        return float((overlap * a).sum())
+
+    def utilisation(self, t0: float, t1: float) -> float:
+        """Share of capacity busy within ``[t0, t1]`` (0 when the window is empty)."""
+        if t1 <= t0 or self.capacity <= 0:
+            return 0.0
+        return min(1.0, self.busy_hours(t0, t1) / (self.capacity * (t1 - t0)))
+
+
+class Crossing:
+    """A crossing during a run: schedule, queue and usage."""
+
+    def __init__(self, env: simpy.Environment, cid: str, spec: CrossingSpec) -> None:
+        self.env = env
+        self.id = cid
+        self.spec = spec
+        self.resource = simpy.Resource(env, capacity=1)
+        inf = math.inf
+        self.windows: list[list[float]] = [
+            [c.from_day * 24.0, inf if c.to_day is None else c.to_day * 24.0] for c in spec.closures
+        ]
+        self.changed = env.event()
+        self.usage = Usage(f"crossing:{cid}", 1.0)
+        self.waiting = 0
+        self.queue_log: list[tuple[float, int]] = []
+        self.wait_hours = 0.0
+
+    def next_open(self, t: float) -> float:
+        """The first time at or after ``t`` when a convoy may start through (inf: never)."""
+        for _ in range(10_000):
+            moved = False
+            for a, b in self.windows:
+                if a <= t < b:
+                    t, moved = b, True
+            if math.isinf(t):
+                return t
+            if self.spec.open_hours is not None:
+                h0, h1 = self.spec.open_hours
+                day, hod = divmod(t, 24.0)
+                inside = (h0 <= hod < h1) if h0 < h1 else (hod >= h0 or hod < h1)
+                if not inside:
+                    t = day * 24.0 + h0 + (24.0 if hod >= h0 and h0 < h1 else 0.0)
+                    moved = True
+            if not moved:
+                return t
+        return math.inf
+
+    def close(self, now: float, hours: float | None) -> None:
+        """Close from ``now`` for ``hours`` (None: until an ``open_crossing`` event)."""
+        self.windows.append([now, math.inf if hours is None else now + hours])
+        self._signal()
+
+    def open(self, now: float) -> None:
+        """Open now, ending every closure window in force."""
+        for w in self.windows:
+            if w[0] <= now < w[1]:
+                w[1] = now
+        self._signal()
+
+    def _signal(self) -> None:
+        old, self.changed = self.changed, self.env.event()
+        old.succeed()
+
+    def _log(self, delta: int) -> None:
+        self.waiting += delta
+        self.queue_log.append((self.env.now, self.waiting))
+
+    def pass_through(self, vehicles: int) -> Generator[simpy.Event, Any, float]:
+        """Queue, wait for opening, and pass; returns the hours spent waiting."""
+        env, spec = self.env, self.spec
+        arrived = env.now
+        self._log(+1)
+        req = self.resource.request()
+        yield req
+        while True:
+            t = self.next_open(env.now)
+            if t <= env.now:
+                break
+            wake = [self.changed] if math.isinf(t) else [self.changed, env.timeout(t - env.now)]
+            yield env.any_of(wake)
+        self._log(-1)
+        waited = env.now - arrived
+        self.wait_hours += waited
+        transit = vehicles / spec.vehicles_per_hour if spec.vehicles_per_hour else 0.0
+        occupy = max(transit, 24.0 / spec.convoys_per_day if spec.convoys_per_day else 0.0)
+        self.usage.add(env.now, env.now + occupy)
+        env.process(self._release(req, occupy))
+        if transit > 0:
+            yield env.timeout(transit)
+        return waited
+
+    def _release(self, req: simpy.Event, hours: float) -> Generator[simpy.Event, Any, None]:
+        if hours > 0:
+            yield self.env.timeout(hours)
+        self.resource.release(req)
+
+    def daily_max_queue(self, days: int) -> np.ndarray:
+        """The longest queue (convoys waiting) seen during each day, carried across days."""
+        out = np.zeros(days, dtype=np.int64)
+        level, day = 0, 0
+        for t, q in self.queue_log:
+            d = min(int(t // 24.0), days)
+            while day < d:
+                day += 1
+                if day < days:
+                    out[day] = max(out[day], level)
+            if d < days:
+                out[d] = max(out[d], q)
+            level = q
+        for rest in range(day + 1, days):
+            out[rest] = level
+        return out
+
+
+class Escorts:
+    """Security teams: a loaded convoy waits for one before it leaves."""
+
+    def __init__(self, env: simpy.Environment, teams: int) -> None:
+        self.env = env
+        self.teams = teams
+        self.resource = simpy.Resource(env, capacity=teams)
+        self.usage = Usage("escorts", float(teams))
+        self.wait_hours = 0.0
+        self.waits = 0
+
+    def release_after(self, req: simpy.Event, start: float, hours: float) -> Generator[simpy.Event, Any, None]:
+        """Keep the team until it is back, then free it."""
+        yield self.env.timeout(hours)
+        self.usage.add(start, self.env.now)
+        self.resource.release(req)
