@@ -86,10 +86,11 @@ def run_order(eng: Engine, order: ConvoyOrder) -> Proc:
             yield from turn_back(eng, order, rec, drive, escort)
             return
     rec.arrive_h = env.now
-    if escort is not None and eng.escorts is not None:
-        env.process(eng.escorts.release_after(escort, rec.depart_h, env.now - rec.depart_h + drive))
-    main = [v for v in order.vehicles if v not in left]
+    gone = {id(v) for v in left}
+    main = [v for v in order.vehicles if id(v) not in gone]
     yield from unload(eng, order, main)
+    if escort is not None and eng.escorts is not None:
+        env.process(eng.escorts.release_after(escort, rec.depart_h, drive))
     for v in left:
         env.process(straggler(eng, order, v, rec))
     release(eng, order, main, rec)
@@ -207,6 +208,8 @@ def unload(eng: Engine, order: ConvoyOrder, vehicles: list[VehicleLoad]) -> Proc
         for p in sorted(phases):
             eng.check_phase(p)
         eng.arrived_at(order.dest)
+        if -1 in phases:
+            eng.maybe_stop()
 
 
 def release(eng: Engine, order: ConvoyOrder, vehicles: list[VehicleLoad], rec: ConvoyRecord,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def build_result(eng: Engine) -> Result:
     """Collect everything one replication tells us."""
     s, w = eng.scenario, eng.world
-    completed = eng.open_phases == 0
+    completed = eng.open_phases == 0 and all(line.done() for line in w.lines if line.phase < 0)
     end = float(eng.env.now)
     closure = max((t for t in eng.phase_close if t is not None), default=0.0) if completed else None
     days = np.arange(int(np.floor(s.horizon_days)) + 1, dtype=float)

@@ -70,6 +70,7 @@ class Engine:
         self.cancelled = [False] * n
         self.phase_lines: list[list[Line]] = [[] for _ in range(n)]
         self.open_phases = n
+        self.pending_events = len(s.events)
         self.stop = self.env.event()
         self.convoys: list[ConvoyRecord] = []
         self.last_departure: list[float | None] = [None] * len(w.sites)
@@ -114,8 +115,7 @@ class Engine:
         for f in self.world.fleets:
             if f.mode == "road" and f.spec.availability_per == "day":
                 self.env.process(self._daily_availability(f))
-        if not self.phase_ids:
-            self.stop.succeed()
+        self.maybe_stop()
         horizon = self.env.timeout(self.scenario.horizon_days * 24.0)
         horizon.callbacks.append(lambda _e: None if self.stop.triggered else self.stop.succeed())
         self.request_plan()
@@ -252,8 +252,15 @@ class Engine:
             self.phase_close[i] = self.env.now
             self.closed[i].succeed()
             self.open_phases -= 1
-            if self.open_phases == 0 and not self.stop.triggered:
-                self.stop.succeed()
+            self.maybe_stop()
+
+    def maybe_stop(self) -> None:
+        """End the run once every phase has closed, every event has fired and every
+        reinforcement has arrived."""
+        if self.open_phases or self.pending_events or self.stop.triggered:
+            return
+        if all(line.done() for line in self.world.lines if line.phase < 0):
+            self.stop.succeed()
 
     def cancel_phase(self, i: int) -> None:
         """Phase ``i`` takes nothing more; it closes when its cargo on the road arrives."""
@@ -268,6 +275,8 @@ class Engine:
         if at > self.env.now:
             yield self.env.timeout(at - self.env.now)
         policy.apply(self, ev)
+        self.pending_events -= 1
+        self.maybe_stop()
 
     def _daily_availability(self, fleet: FleetSpec) -> Generator[simpy.Event, Any, None]:
         w, total = self.world, fleet.spec.count

@@ -76,8 +76,7 @@ class Crossing:
         ]
         self.changed = env.event()
         self.usage = Usage(f"crossing:{cid}", 1.0)
-        self.waiting = 0
-        self.queue_log: list[tuple[float, int]] = []
+        self.waits: list[tuple[float, float]] = []
         self.wait_hours = 0.0
 
     def next_open(self, t: float) -> float:
@@ -116,15 +115,10 @@ class Crossing:
         old, self.changed = self.changed, self.env.event()
         old.succeed()
 
-    def _log(self, delta: int) -> None:
-        self.waiting += delta
-        self.queue_log.append((self.env.now, self.waiting))
-
     def pass_through(self, vehicles: int) -> Generator[simpy.Event, Any, float]:
         """Queue, wait for opening, and pass; returns the hours spent waiting."""
         env, spec = self.env, self.spec
         arrived = env.now
-        self._log(+1)
         req = self.resource.request()
         yield req
         while True:
@@ -133,8 +127,9 @@ class Crossing:
                 break
             wake = [self.changed] if math.isinf(t) else [self.changed, env.timeout(t - env.now)]
             yield env.any_of(wake)
-        self._log(-1)
         waited = env.now - arrived
+        if waited > 0:
+            self.waits.append((arrived, env.now))
         self.wait_hours += waited
         transit = vehicles / spec.vehicles_per_hour if spec.vehicles_per_hour else 0.0
         occupy = max(transit, 24.0 / spec.convoys_per_day if spec.convoys_per_day else 0.0)
@@ -150,20 +145,20 @@ class Crossing:
         self.resource.release(req)
 
     def daily_max_queue(self, days: int) -> np.ndarray:
-        """The longest queue (convoys waiting) seen during each day, carried across days."""
+        """The longest queue (convoys waiting to start through) during each day."""
         out = np.zeros(days, dtype=np.int64)
+        marks = sorted([(a, 1) for a, _ in self.waits] + [(b, -1) for _, b in self.waits],
+                       key=lambda m: (m[0], m[1]))
         level, day = 0, 0
-        for t, q in self.queue_log:
+        for t, step in marks:
             d = min(int(t // 24.0), days)
             while day < d:
                 day += 1
                 if day < days:
                     out[day] = max(out[day], level)
+            level += step
             if d < days:
-                out[d] = max(out[d], q)
-            level = q
-        for rest in range(day + 1, days):
-            out[rest] = level
+                out[d] = max(out[d], level)
         return out
 
 
@@ -180,6 +175,6 @@ class Escorts:
 
     def release_after(self, req: simpy.Event, start: float, hours: float) -> Generator[simpy.Event, Any, None]:
         """Keep the team until it is back, then free it."""
+        self.usage.add(start, self.env.now + hours)
         yield self.env.timeout(hours)
-        self.usage.add(start, self.env.now)
         self.resource.release(req)

@@ -43,7 +43,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
     """All cross-reference problems of a schema-valid scenario, in file order."""
     found: list[Finding] = []
     for check in (_check_classes, _check_fleets, _check_routes, _check_phases, _check_moves,
-                  _check_observations):
+                  _check_air_and_crossings, _check_events, _check_observations):
         found.extend(check(s))
     return found
 
@@ -100,6 +100,44 @@ def _check_phases(s: Scenario) -> Iterator[Finding]:
             " -> ".join(cycle) + "; one of them must start on a day or after another phase"
 
 
+def _air_ok(s: Scenario, cls: str, a: str, b: str) -> bool:
+    """Whether some aircraft type can carry ``cls`` from airfield ``a`` to airfield ``b``."""
+    tons = (s.cargo[cls].short_tons if cls in s.cargo else None) or 0.0
+    for aid, ac in s.aircraft.items():
+        cap = ac.capacity.get(cls, 0)
+        if ac.max_short_tons is not None and tons > 0:
+            cap = min(cap, int(ac.max_short_tons // tons))
+        if cap <= 0 or ac.count == 0:
+            continue
+        fields = [s.sites[x].airfield for x in (a, b, ac.based_at) if x in s.sites]
+        if len(fields) == 3 and all(f is not None and (f.types is None or aid in f.types) for f in fields):
+            return True
+    return False
+
+
+def _closed_for_good(s: Scenario, by_day: float) -> frozenset[str]:
+    return frozenset(cid for cid, c in s.crossings.items()
+                     if any(w.to_day is None and w.from_day <= by_day for w in c.closures))
+
+
+def _road_ok(s: Scenario, net: Network, cls: str, a: str, b: str, closed: frozenset[str]) -> str | None:
+    """None if some fleet can take one unit of ``cls`` from a to b by road, else why not."""
+    tons = (s.cargo[cls].short_tons if cls in s.cargo else None) or 0.0
+    carriers = [(fid, f) for fid, f in s.fleets.items() if f.capacity.get(cls, 0) > 0 and f.count > 0]
+    if not carriers:
+        return "no fleet can carry it"
+    if not net.reachable(a, b, closed):
+        return "every route is shut by a crossing closed for good" if closed else "no route"
+    for _fid, f in carriers:
+        if f.based_at in s.sites and net.reachable(f.based_at, a, closed | net.too_weak(f.empty_short_tons)) \
+                and net.reachable(a, b, closed | net.too_weak(f.empty_short_tons + tons)):
+            return None
+    if any(net.reachable(a, b, closed) and not net.reachable(a, b, closed | net.too_weak(f.empty_short_tons + tons))
+           for _fid, f in carriers):
+        return "weight limits at the crossings leave it no route"
+    return f"no fleet that carries it can reach {a!r}"
+
+
 def _check_moves(s: Scenario) -> Iterator[Finding]:
     net = Network.from_scenario(s)
     classes = set(s.classes)
@@ -109,6 +147,7 @@ def _check_moves(s: Scenario) -> Iterator[Finding]:
             if mv.from_ in s.sites and mv.to in arriving:
                 arriving[mv.to].update(c for c, n in s.holdings(mv.from_).items() if n > 0)
     for i, ph in enumerate(s.phases):
+        closed = _closed_for_good(s, ph.start_day or 0.0)
         for j, mv in enumerate(ph.moves):
             here = ("phases", i, "moves", j)
             bad = False
@@ -124,20 +163,119 @@ def _check_moves(s: Scenario) -> Iterator[Finding]:
             if mv.from_ == mv.to:
                 yield (*here, "to"), f"a move must go to another site, got {mv.to!r} twice"
                 continue
-            if not net.reachable(mv.from_, mv.to):
-                yield (*here, "to"), f"no route joins {mv.from_!r} and {mv.to!r}; add a route (or a chain of routes) between them"
-                continue
             held = s.holdings(mv.from_)
             moving = {c for c, n in held.items() if n > mv.keep.get(c, 0)} | arriving[mv.from_]
             for cls in [c for c in s.classes if c in moving]:
-                carriers = [f for f, fl in s.fleets.items() if fl.capacity.get(cls, 0) > 0]
-                if not carriers:
-                    yield here, f"no fleet can carry {cls!r} from {mv.from_!r}; give a fleet capacity for {cls!r}"
-                    continue
-                if not any(s.fleets[f].based_at in s.sites and net.reachable(s.fleets[f].based_at, mv.from_)
-                           and s.fleets[f].count > 0 for f in carriers):
-                    yield here, f"no fleet that carries {cls!r} has vehicles that can reach {mv.from_!r} " + \
-                        f"(carriers: {', '.join(carriers)}); add vehicles or a route"
+                yield from _carry_problems(s, net, here, cls, mv.from_, mv.to,
+                                           mv.mode or (s.cargo[cls].mode if cls in s.cargo else "any"), closed)
+
+
+def _carry_problems(s: Scenario, net: Network, here: Path, cls: str, a: str, b: str, mode: str,
+                    closed: frozenset[str]) -> Iterator[Finding]:
+    air = mode in ("air", "any") and _air_ok(s, cls, a, b)
+    if air:
+        return
+    if mode == "air":
+        yield here, (f"{cls!r} must go by air, but no aircraft type that carries it can use airfields at "
+                     f"both {a!r} and {b!r}; add an airfield (and an aircraft with capacity for it)")
+        return
+    why = _road_ok(s, net, cls, a, b, closed)
+    if why is not None:
+        yield here, f"{cls!r} cannot get from {a!r} to {b!r} ({why}); add a fleet, a route or airlift"
+
+
+def _check_air_and_crossings(s: Scenario) -> Iterator[Finding]:
+    classes = set(s.classes)
+    for aid, ac in s.aircraft.items():
+        if ac.based_at not in s.sites:
+            yield ("aircraft", aid, "based_at"), _ref("site", ac.based_at, s.sites)
+        elif s.sites[ac.based_at].airfield is None:
+            yield ("aircraft", aid, "based_at"), f"{ac.based_at!r} has no airfield; aircraft must be based at one"
+        for cls in ac.capacity:
+            if cls not in classes:
+                yield ("aircraft", aid, "capacity", cls), _ref("cargo class", cls, classes)
+    for sid, site in s.sites.items():
+        if site.airfield is not None:
+            for k, t in enumerate(site.airfield.types or []):
+                if t not in s.aircraft:
+                    yield ("sites", sid, "airfield", "types", k), _ref("aircraft type", t, s.aircraft)
+        for cls, share in site.disposition.items():
+            if cls == PERSONNEL or cls not in s.cargo:
+                yield ("sites", sid, "disposition", cls), _ref("equipment class", cls, s.cargo)
+            if share.transfer + share.destroy > 1.0 + 1e-9:
+                yield ("sites", sid, "disposition", cls), \
+                    f"transfer + destroy is {share.transfer + share.destroy:g}; the shares must add up to at most 1"
+    for i, r in enumerate(s.air_routes):
+        for key, sid in (("from", r.from_), ("to", r.to)):
+            if sid not in s.sites:
+                yield ("air_routes", i, key), _ref("site", sid, s.sites)
+            elif s.sites[sid].airfield is None:
+                yield ("air_routes", i, key), f"{sid!r} has no airfield"
+    used: set[str] = set()
+    for i, r in enumerate(s.routes):
+        for k, item in enumerate(r.crossings):
+            cid = item if isinstance(item, str) else item.id
+            used.add(cid)
+            if cid not in s.crossings:
+                yield ("routes", i, "crossings", k), _ref("crossing", cid, s.crossings)
+            elif not isinstance(item, str) and item.at_km is not None and item.at_km > r.km:
+                yield ("routes", i, "crossings", k, "at_km"), f"at_km {item.at_km:g} is beyond the route's {r.km:g} km"
+    for cid, c in s.crossings.items():
+        if cid not in used:
+            yield ("crossings", cid), "this crossing is on no route; list it under a route's crossings:"
+        if c.open_hours is not None and c.open_hours[0] == c.open_hours[1]:
+            yield ("crossings", cid, "open_hours"), "opening and closing hour are equal; omit open_hours for always open"
+        for k, w in enumerate(c.closures):
+            if w.to_day is not None and w.to_day < w.from_day:
+                yield ("crossings", cid, "closures", k, "to_day"), "to_day is before from_day"
+
+
+EVENT_NEEDS: dict[str, tuple[str, ...]] = {
+    "reinforce": ("to", "from_"), "close_crossing": ("crossing",), "open_crossing": ("crossing",),
+    "set_keep": ("site", "keep"), "start_phase": ("phase",), "cancel_phase": ("phase",),
+}
+
+
+def _check_events(s: Scenario) -> Iterator[Finding]:
+    phases = {p.id for p in s.phases}
+    classes = set(s.classes)
+    for i, ev in enumerate(s.events):
+        here: Path = ("events", i)
+        if (ev.day is None) == (ev.date is None):
+            yield (*here, "day"), "give exactly one of day: (from day 0) or date: (YYYY-MM-DD)"
+        elif ev.date is not None and ev.date < s.start:
+            yield (*here, "date"), f"{ev.date} is before the scenario start {s.start}"
+        for key in EVENT_NEEDS.get(ev.type, ()):
+            if getattr(ev, key) is None:
+                yield here, f"a {ev.type} event needs {key.rstrip('_')}:"
+        for k, sid in enumerate(ev.sites or []):
+            if sid not in s.sites:
+                yield (*here, "sites", k), _ref("site", sid, s.sites)
+        for k, pid in enumerate(ev.phases or []):
+            if pid not in phases:
+                yield (*here, "phases", k), _ref("phase", pid, phases)
+        for key in ("site", "to", "from_"):
+            sid = getattr(ev, key)
+            if sid is not None and sid not in s.sites:
+                yield (*here, key.rstrip("_")), _ref("site", sid, s.sites)
+        if ev.crossing is not None and ev.crossing not in s.crossings:
+            yield (*here, "crossing"), _ref("crossing", ev.crossing, s.crossings)
+        if ev.phase is not None and ev.phase not in phases:
+            yield (*here, "phase"), _ref("phase", ev.phase, phases)
+        for key in ("equipment", "keep"):
+            for cls in getattr(ev, key) or {}:
+                if cls not in classes or (key == "equipment" and cls == PERSONNEL):
+                    yield (*here, key, cls), _ref("cargo class", cls, classes - {PERSONNEL} if key == "equipment" else classes)
+        if ev.type == "reinforce" and ev.to in s.sites and ev.from_ in s.sites:
+            if ev.personnel == 0 and not any(ev.equipment.values()):
+                yield here, "a reinforce event needs personnel: or equipment:"
+            net = Network.from_scenario(s)
+            units = {PERSONNEL: ev.personnel, **ev.equipment}
+            for cls, n in units.items():
+                if n and cls in classes:
+                    mode = s.cargo[cls].mode if cls in s.cargo else "any"
+                    for where, msg in _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset()):
+                        yield where, msg
 
 
 def _check_observations(s: Scenario) -> Iterator[Finding]:

@@ -15,12 +15,12 @@ data (dicts, lists, scalars) and a map from each value's path to its line, and r
 * alias bombs ("billion laughs"): each value's expanded size is computed once, before it is
   built, and the top-level key that would take the total past :data:`MAX_NODES` is refused;
 * any tag but the plain core ones (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``,
-  ``!!timestamp``, ``!!map``, ``!!seq``), on keys and values alike, before anything is built;
+  ``!!timestamp``, ``!!map``, ``!!seq``), on keys and values alike, before the value is built;
 * integers of more than :data:`MAX_DIGITS` digits, and values their tag cannot read
   (``!!bool maybe``, ``2026-02-30``).
 
-Numbers with an exponent but no sign or dot (``1e300``, ``2.5e3``) are read as numbers, as
-YAML 1.2 does, rather than as text; a lone ``=`` is text, not YAML 1.1's "value" key.
+As in YAML 1.2, an exponent needs neither a dot nor a sign to make a number (``1e300`` and
+``2.5e3`` are numbers, not text), and a lone ``=`` is text, not YAML 1.1's "value" tag.
 
 Nothing here knows what a scenario is; :mod:`sim.loader` gives the data its meaning.
 """
@@ -43,7 +43,6 @@ MAX_DIGITS = 300
 
 _CORE = "tag:yaml.org,2002:"
 _MERGE = _CORE + "merge"
-_NULL = _CORE + "null"
 _SCALAR_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _TAGS: dict[type[yaml.Node], frozenset[str]] = {
     yaml.ScalarNode: _SCALAR_TAGS,
@@ -56,6 +55,8 @@ _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
          (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as PyYAML counts lines
 _OPENED = ("while scanning a simple key", "while parsing a flow", "while scanning a quoted")
+_TOO_MANY = (f"expands to more than {MAX_NODES:,} values (an alias bomb?); "
+             "write the data out plainly")
 _EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$")
 
 
@@ -78,11 +79,10 @@ class Source:
 
 
 class _Budget:
-    """What building the data has used so far, and the containers being built right now."""
+    """How many values have been built so far, and the containers being built right now."""
 
     def __init__(self) -> None:
         self.nodes = 0
-        self.sizes: dict[int, int] = {}
         self.active: set[int] = set()
 
 
@@ -218,6 +218,21 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
     return sizes[id(_target(node))]
 
 
+def _check_size(root: yaml.Node, file: str, ctor: yaml.constructor.SafeConstructor) -> None:
+    """Refuse an alias bomb before building anything, at the top-level entry that sets it off."""
+    sizes: dict[int, int] = {}
+    if _expanded_size(root, sizes) <= MAX_NODES:
+        return
+    total = 1
+    for index, entry in enumerate(root.value):  # too big, so a mapping or a sequence
+        key_node, value = entry if isinstance(root, yaml.MappingNode) else (None, entry)
+        total += sizes.get(id(_target(value)), 1)
+        if total > MAX_NODES:
+            line = (key_node or value).start_mark.line + 1
+            key = index if key_node is None else _key(_target(key_node), ctor, file, line, ())
+            raise _fail(file, line, (key,), _TOO_MANY)
+
+
 def _convert(
     node: yaml.Node, path: Path, src: Source, ctor: yaml.constructor.SafeConstructor,
     budget: _Budget,
@@ -228,14 +243,13 @@ def _convert(
         if id(node) in budget.active:
             raise _fail(src.file, line, path, "a recursive alias: this value contains itself; "
                         "write the data out plainly")
-    if len(path) == 1:  # a top-level entry: refuse it before building it if it is too big
-        budget.nodes += _expanded_size(node, budget.sizes)
-        if budget.nodes > MAX_NODES:
-            raise _fail(src.file, line, path, f"expands to more than {MAX_NODES:,} values "
-                        "(an alias bomb?); write the data out plainly")
+    budget.nodes += 1
+    top = path[:1]  # what goes wrong below here is reported at its top-level key
+    if budget.nodes > MAX_NODES:  # a backstop: _check_size refuses bombs before this
+        raise _fail(src.file, src.lines.get(top, 1), top, _TOO_MANY)
     if len(path) > MAX_DEPTH:
-        raise _fail(src.file, line, path, f"nesting is deeper than {MAX_DEPTH} levels once "
-                    "aliases are expanded; write the data out plainly")
+        raise _fail(src.file, src.lines.get(top, 1), top, f"nesting is deeper than {MAX_DEPTH} "
+                    "levels once aliases are expanded; write the data out plainly")
     _check_tag(node, src.file, line, path, "plain values without tags")
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, ctor, src.file, line, path)
@@ -280,7 +294,7 @@ def _key(node: yaml.Node, ctor: yaml.constructor.SafeConstructor, file: str, lin
 def _scalar(node: yaml.ScalarNode, ctor: yaml.constructor.SafeConstructor, file: str, line: int,
             path: Path) -> Any:
     kind = node.tag.removeprefix(_CORE)
-    digits = sum(c.isdigit() for c in node.value) if kind == "int" else 0
+    digits = len(node.value.lstrip("+-").replace("_", "")) if kind == "int" else 0
     if digits > MAX_DIGITS:
         raise _fail(file, line, path, f"the number {node.value[:12]}... ({digits} digits) "
                     "is too large; write a realistic figure")
@@ -294,7 +308,8 @@ def _scalar(node: yaml.ScalarNode, ctor: yaml.constructor.SafeConstructor, file:
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
-    """SafeLoader that keeps where each alias is used and reads ``1e300`` as a number."""
+    """SafeLoader that keeps where each alias is used, reads ``1e300`` as a number and ``=``
+    as text."""
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if not self.check_event(yaml.AliasEvent):
@@ -312,7 +327,10 @@ _StrictSafeLoader.add_implicit_resolver(_CORE + "float", _EXPONENT, list("-+.012
 
 
 def parse_yaml(text: str, file: str) -> Source:
-    """Parse YAML text into a :class:`Source`, or raise :class:`ScenarioError`."""
+    """Parse YAML text into a :class:`Source`, or raise :class:`ScenarioError`.
+
+    Text with no content (blanks, comments, a bare ``---``) gives ``data`` None.
+    """
     _check_characters(file, text)
     _check_depth(file, text)
     loader = _StrictSafeLoader(text)
@@ -324,12 +342,10 @@ def parse_yaml(text: str, file: str) -> Source:
         raise _fail(file, 1, (), f"is not valid YAML: {exc}") from None
     finally:
         loader.dispose()
-    empty = isinstance(node, yaml.ScalarNode) and node.tag == _NULL and node.value == ""
-    if node is None or empty:  # no document, or one with no content (a bare ---)
-        raise _fail(file, 1, (), "the file is empty; a scenario needs at least name, start, "
-                    "horizon_days, sites, fleets, routes and phases")
     src = Source(file=file, data=None)
-    src.data = _convert(node, (), src, loader, _Budget())
+    if node is not None:
+        _check_size(node, file, loader)
+        src.data = _convert(node, (), src, loader, _Budget())
     src.lines[()] = 1
     return src
 
@@ -337,6 +353,9 @@ def parse_yaml(text: str, file: str) -> Source:
 def load_source(path: str) -> Source:
     """Read and parse a scenario file, refusing anything unsafe or malformed."""
     src = parse_yaml(read_text(path), str(path))
+    if src.data is None:
+        raise _fail(str(path), 1, (), "the file is empty; a scenario needs at least name, start, "
+                    "horizon_days, sites, fleets, routes and phases")
     if not isinstance(src.data, dict):
         kind = type(src.data).__name__
         raise _fail(str(path), 1, (), "the top level must be a mapping of keys "
