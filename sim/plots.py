@@ -24,8 +24,9 @@ PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#b
            "#a50021", "#00827f", "#595959"]
 
 
-def _dates(start: dt.date, days: np.ndarray) -> list[dt.date]:
-    return [start + dt.timedelta(days=float(d)) for d in days]
+def _dates(start: dt.date, days: np.ndarray) -> list[dt.datetime]:
+    origin = dt.datetime.combine(start, dt.time())
+    return [origin + dt.timedelta(days=float(d)) for d in days]
 
 
 def _new_figure(width: float = 11.0, height: float = 6.0) -> Figure:
@@ -46,13 +47,35 @@ def _view_days(scenario: Scenario, last_day: float | None) -> float:
     return float(min(scenario.horizon_days, max(14.0, np.ceil(last_day * 1.15 + 3))))
 
 
-def _observations(ax: object, scenario: Scenario, x0: dt.date) -> None:
-    for i, ob in enumerate(scenario.observations):
-        ax.plot([ob.date], [ob.personnel], marker="D", color="black", ms=7, zorder=5)  # type: ignore[attr-defined]
-        text = ob.label or f"{ob.personnel:,}"
+def _observations(ax: object, scenario: Scenario, since: dt.date, until: dt.date | None = None) -> None:
+    """Dated observations as markers with labels: filled for theatre totals, hollow for one site."""
+    shown = [ob for ob in scenario.observations if ob.date >= since and (until is None or ob.date < until)]
+    for i, ob in enumerate(shown):
+        site = ob.site is not None
+        ax.plot([ob.date], [ob.personnel], marker="o" if site else "D", ms=7, zorder=5,  # type: ignore[attr-defined]
+                color="black", markerfacecolor="white" if site else "black")
+        text = (ob.label or f"{ob.personnel:,}") + (f" at {ob.site}" if site else "")
         ax.annotate(f"{text}\n({ob.source})", (ob.date, ob.personnel),  # type: ignore[attr-defined]
-                    xytext=(6, 10 + 14 * (i % 3)), textcoords="offset points", fontsize=8,
+                    xytext=(6, 8 + 16 * (i % 3)), textcoords="offset points", fontsize=7.5,
                     arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6})
+
+
+def _axes_with_history(fig: Figure, scenario: Scenario) -> tuple[object, object | None]:
+    """The main axes, plus a narrow left panel when observations go back over 30 days."""
+    early = [ob for ob in scenario.observations if (scenario.start - ob.date).days > 30]
+    if not early:
+        return fig.add_subplot(), None
+    hist, main = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 4]})
+    first = min(ob.date for ob in early)
+    hist.set_xlim(first - dt.timedelta(days=20), scenario.start - dt.timedelta(days=14))
+    _observations(hist, scenario, first, scenario.start - dt.timedelta(days=14))
+    hist.set_title("earlier observations", fontsize=9, loc="left")
+    hist.grid(True, alpha=0.3)
+    loc = AutoDateLocator(maxticks=3)
+    hist.xaxis.set_major_locator(loc)
+    hist.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+    hist.set_ylabel("Personnel in theatre")
+    return main, hist
 
 
 def _phase_marks(ax: object, scenario: Scenario, starts: dict[str, float | None], top: float) -> None:
@@ -66,7 +89,8 @@ def _phase_marks(ax: object, scenario: Scenario, starts: dict[str, float | None]
 
 def _style(ax: object, title: str, scenario: Scenario) -> None:
     ax.set_title(title, fontsize=13, loc="left")  # type: ignore[attr-defined]
-    ax.set_ylabel("Personnel in theatre")  # type: ignore[attr-defined]
+    if ax.get_subplotspec().colspan.start == 0:  # type: ignore[attr-defined]
+        ax.set_ylabel("Personnel in theatre")  # type: ignore[attr-defined]
     ax.set_xlabel(f"Date (day 0 = {scenario.start.isoformat()})")  # type: ignore[attr-defined]
     loc = AutoDateLocator()
     ax.xaxis.set_major_locator(loc)  # type: ignore[attr-defined]
@@ -80,22 +104,22 @@ def troop_curve_figure(result: Result) -> Figure:
     """Personnel in theatre against date, stacked by site, with observations and phases."""
     s = result.scenario
     fig = _new_figure()
-    ax = fig.add_subplot()
+    ax, _hist = _axes_with_history(fig, s)
     last = result.closure_days if result.completed else result.end_h / 24.0
     view = _view_days(s, last)
     keep = result.days <= view
     days = result.days[keep]
     x = _dates(s.start, days)
-    ids = [sid for sid, inside in zip(result.sites, result.in_theatre_sites, strict=True) if inside]
+    ids = [sid for i, (sid, inside) in enumerate(zip(result.sites, result.in_theatre_sites, strict=True))
+           if inside and result.personnel[:, i].any()]
     cols = [result.sites.index(sid) for sid in ids]
     layers = [result.personnel[keep][:, c] for c in cols] + [result.transit_personnel[keep]]
     labels = [s.sites[sid].name or sid for sid in ids] + ["on the road"]
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(ids))] + ["#bfbfbf"]
     ax.stackplot(x, *layers, labels=labels, colors=colors, step="post", alpha=0.9)
-    if s.observations:
-        x0 = min(ob.date for ob in s.observations)
-        ax.set_xlim(left=min(x0 - dt.timedelta(days=5), x[0]))
-        _observations(ax, s, x0)
+    since = s.start - dt.timedelta(days=14)
+    ax.set_xlim(since, x[-1])
+    _observations(ax, s, since)
     top = float(max(np.max(result.in_theatre[keep]) if len(days) else 0,
                     max((ob.personnel for ob in s.observations), default=0))) * 1.12 + 1
     ax.set_ylim(0, top)
@@ -113,7 +137,7 @@ def fan_chart_figure(
 ) -> Figure:
     """Total personnel in theatre as P10–P90 and P25–P75 bands around the median."""
     fig = _new_figure()
-    ax = fig.add_subplot()
+    ax, _hist = _axes_with_history(fig, scenario)
     view = _view_days(scenario, last_day)
     keep = days <= view
     x = _dates(scenario.start, days[keep])
@@ -123,10 +147,9 @@ def fan_chart_figure(
         ax.fill_between(x, bands["p25"][keep], bands["p75"][keep], step="post", color="#2e75b6",
                         alpha=0.5, label="P25–P75")
     ax.step(x, bands["p50"][keep], where="post", color="#1f4e79", lw=2, label="median (P50)")
-    if scenario.observations:
-        x0 = min(ob.date for ob in scenario.observations)
-        ax.set_xlim(left=min(x0 - dt.timedelta(days=5), x[0]))
-        _observations(ax, scenario, x0)
+    since = scenario.start - dt.timedelta(days=14)
+    ax.set_xlim(since, x[-1])
+    _observations(ax, scenario, since)
     top = float(max(np.max(bands["p90"][keep]), max((o.personnel for o in scenario.observations),
                                                      default=0))) * 1.12 + 1
     ax.set_ylim(0, top)
@@ -163,4 +186,59 @@ def closure_cdf_figure(
     ax.yaxis.set_major_formatter(lambda v, _p: f"{v:.0%}")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
+    return fig
+
+
+def gantt_figure(result: Result) -> Figure:
+    """Each base from its first loading to empty (or its last departure), events marked."""
+    s = result.scenario
+    origin = dt.datetime.combine(s.start, dt.time())
+    rows = []
+    for sid in result.sites:
+        starts = [c.formed_h for c in result.convoys
+                  if c.origin == sid and c.kind == "loaded" and c.depart_h is not None]
+        if not starts:
+            continue
+        end = result.site_empty_h[sid] or result.site_last_departure_h[sid] or max(starts)
+        rows.append((sid, min(starts), end, result.site_empty_h[sid] is not None))
+    fig = _new_figure(11.0, 1.6 + 0.55 * max(1, len(rows)))
+    ax = fig.add_subplot()
+    for k, (sid, a, b, empty) in enumerate(rows):
+        ax.barh(k, (b - a) / 24.0, left=origin + dt.timedelta(hours=a), height=0.5,
+                color=PALETTE[k % len(PALETTE)], alpha=0.85)
+        note = "empty" if empty else "residual stays"
+        ax.text(origin + dt.timedelta(hours=b), k, f"  {note}, day {b / 24:.1f}", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [s.sites[r[0]].name or r[0] for r in rows])
+    ax.invert_yaxis()
+    for ev in s.events:
+        when = ev.date if ev.date is not None else (origin + dt.timedelta(days=ev.day or 0.0))
+        ax.axvline(when, color="#a50021", lw=0.9, ls=":")
+        ax.text(when, -0.6, f" {ev.type}", rotation=90, va="bottom", fontsize=7, color="#a50021")
+    loc = AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_title(f"{s.name}\nEach base from first loading to empty", fontsize=12, loc="left")
+    return fig
+
+
+def throughput_figure(result: Result) -> Figure:
+    """Units arriving per day, by road and by air."""
+    s = result.scenario
+    fig = _new_figure(11.0, 4.8)
+    ax = fig.add_subplot()
+    last = result.closure_days if result.completed else result.end_h / 24.0
+    keep = result.days <= _view_days(s, last)
+    x = _dates(s.start, result.days[keep])
+    road = result.daily.get("arrived_road", np.zeros(len(result.days)))[keep]
+    air = result.daily.get("arrived_air", np.zeros(len(result.days)))[keep]
+    ax.bar(x, road, width=0.8, align="edge", color="#1f4e79", label="by road")
+    ax.bar(x, air, width=0.8, align="edge", bottom=road, color="#c55a11", label="by air")
+    ax.set_ylabel("Units arrived (people and equipment)")
+    ax.set_title(f"{s.name}\nDaily throughput by mode", fontsize=12, loc="left")
+    loc = AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend()
     return fig

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.table import Table
 
 from .output import inside, write_csv, write_json
-from .plots import save_figure, troop_curve_figure
+from .plots import gantt_figure, save_figure, throughput_figure, troop_curve_figure
 from .results import Result, date_at, hours_to_days
 
 
@@ -26,6 +26,8 @@ def write_run(result: Result, out_dir: Path, *, plot: bool = True) -> list[Path]
     ]
     if plot:
         written.append(save_figure(troop_curve_figure(result), inside(out_dir, "troop_curve.png")))
+        written.append(save_figure(gantt_figure(result), inside(out_dir, "gantt.png")))
+        written.append(save_figure(throughput_figure(result), inside(out_dir, "throughput.png")))
     return written
 
 
