@@ -123,9 +123,12 @@ def _closed_for_good(s: Scenario, by_day: float) -> frozenset[str]:
 def _road_ok(s: Scenario, net: Network, cls: str, a: str, b: str, closed: frozenset[str]) -> str | None:
     """None if some fleet can take one unit of ``cls`` from a to b by road, else why not."""
     tons = (s.cargo[cls].short_tons if cls in s.cargo else None) or 0.0
+    able = [fid for fid, f in s.fleets.items() if f.capacity.get(cls, 0) > 0]
     carriers = [(fid, f) for fid, f in s.fleets.items() if f.capacity.get(cls, 0) > 0 and f.count > 0]
+    if not able:
+        return "no fleet carries it"
     if not carriers:
-        return "no fleet can carry it"
+        return f"the fleets that carry it ({', '.join(able)}) have no vehicles"
     if not net.reachable(a, b, closed):
         return "every route is shut by a crossing closed for good" if closed else "no route"
     for _fid, f in carriers:
@@ -135,7 +138,7 @@ def _road_ok(s: Scenario, net: Network, cls: str, a: str, b: str, closed: frozen
     if any(net.reachable(a, b, closed) and not net.reachable(a, b, closed | net.too_weak(f.empty_short_tons + tons))
            for _fid, f in carriers):
         return "weight limits at the crossings leave it no route"
-    return f"no fleet that carries it can reach {a!r}"
+    return f"no fleet that carries it ({', '.join(f for f, _ in carriers)}) can reach {a!r}"
 
 
 def _check_moves(s: Scenario) -> Iterator[Finding]:
@@ -162,6 +165,10 @@ def _check_moves(s: Scenario) -> Iterator[Finding]:
                 continue
             if mv.from_ == mv.to:
                 yield (*here, "to"), f"a move must go to another site, got {mv.to!r} twice"
+                continue
+            if not net.reachable(mv.from_, mv.to) and not s.aircraft:
+                yield (*here, "to"), (f"no route joins {mv.from_!r} and {mv.to!r}; add a route "
+                                      "(or a chain of routes) between them")
                 continue
             held = s.holdings(mv.from_)
             moving = {c for c, n in held.items() if n > mv.keep.get(c, 0)} | arriving[mv.from_]
