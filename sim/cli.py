@@ -46,6 +46,9 @@ app = typer.Typer(
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
+EventOpt = Annotated[list[str] | None, typer.Option(
+    "--event", help="Add a policy event for a what-if (repeatable): TYPE:key=value,..., e.g. "
+                    "'pause:day=5,days=10' or 'reinforce:day=16,to=qasrak,from=harir,personnel=150'.")]
 FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 SetOpt = Annotated[list[str] | None, typer.Option(
     "--set", help="Override a scenario value: dotted.key=value (repeatable), e.g. "
@@ -74,8 +77,8 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _load(file: Path, overrides: list[str] | None) -> Scenario:
-    return load_scenario(file, overrides or [])
+def _load(file: Path, overrides: list[str] | None, events: list[str] | None = None) -> Scenario:
+    return load_scenario(file, overrides or [], events or [])
 
 
 def _summary_table(s: Scenario) -> Table:
@@ -109,12 +112,13 @@ def _summary_table(s: Scenario) -> Table:
 def validate(
     file: FileArg,
     set_: SetOpt = None,
+    event: EventOpt = None,
     require_sources: Annotated[bool, typer.Option(
         "--require-sources", help="Also refuse any figure that cites no source and states no assumption.")] = False,
 ) -> None:
     """Check a scenario file and print a one-screen summary of it."""
     with guarded():
-        scenario = _load(file, set_)
+        scenario = _load(file, set_, event)
         if require_sources:
             missing = provenance_problems(file)
             if missing:
@@ -175,6 +179,7 @@ def run(
     file: FileArg,
     out_dir: OutOpt = None,
     set_: SetOpt = None,
+    event: EventOpt = None,
     n: Annotated[int, typer.Option("-n", "--replications", min=1, help="Number of replications.")] = 1,
     seed: SeedOpt = 0,
     jobs: JobsOpt = 0,
@@ -187,7 +192,7 @@ def run(
     """Simulate a scenario (one run, or -n replications), print the summary and write results."""
     _check_executor(executor)
     with guarded():
-        scenario = _load(file, set_)
+        scenario = _load(file, set_, event)
         target = out_dir if out_dir is not None else default_out_dir(file)
         if n == 1:
             result = simulate(scenario, seed=seed, deterministic=deterministic)
@@ -216,6 +221,7 @@ def sweep(
         "--vary", help="A parameter and its values: dotted.key=v1,v2,... (repeatable; the full grid runs).")],
     out_dir: OutOpt = None,
     set_: SetOpt = None,
+    event: EventOpt = None,
     n: Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications per point.")] = 100,
     seed: SeedOpt = 0,
     jobs: JobsOpt = 0,
@@ -232,7 +238,7 @@ def sweep(
             factors = [parse_factor(v) for v in vary]
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--vary") from None
-        points = factor_points(file, factors, set_ or [])
+        points = factor_points(file, factors, set_ or [], event or [])
         target = out_dir if out_dir is not None else default_out_dir(file).with_name(
             default_out_dir(file).name + "-sweep")
         with progress_bar(f"{len(points)} points") as update:

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .policy import parse_event_option
 from .problems import Path, Problem, ScenarioError, dotted
 from .schema import Scenario
 from .validation import check_citations, check_scenario, suggest, uncited_figures
@@ -32,14 +33,41 @@ _INDEX = re.compile(r"\[(-?[0-9]+)\]")
 _NUMBER = re.compile(r"-?[0-9]+")
 
 
-def load_scenario(path: str | FsPath, overrides: Sequence[str] = ()) -> Scenario:
-    """Load, override and validate a scenario file; raise :class:`ScenarioError` if bad."""
+def load_scenario(path: str | FsPath, overrides: Sequence[str] = (),
+                  events: Sequence[str] = ()) -> Scenario:
+    """Load, override and validate a scenario file; raise :class:`ScenarioError` if bad.
+
+    ``overrides`` are ``--set`` strings; ``events`` are ``--event`` strings, added to the
+    scenario's ``events:`` for a what-if.
+    """
     src = load_source(str(path))
     origins = apply_overrides(src, overrides)
+    origins.update(apply_events(src, events))
     return build_scenario(src, origins)
 
 
-def build_scenario(src: Source, origins: dict[Path, str] | None = None) -> Scenario:
+def apply_events(src: Source, events: Sequence[str]) -> dict[Path, tuple[str, str]]:
+    """Append ``--event`` what-ifs to ``src.data['events']``; return where each came from."""
+    origins: dict[Path, tuple[str, str]] = {}
+    problems: list[Problem] = []
+    for n, text in enumerate(events, start=1):
+        try:
+            event = parse_event_option(text)
+        except ValueError as exc:
+            problems.append(Problem("--event", str(n), "events", f"{exc}; got {text!r}"))
+            continue
+        listed = src.data.setdefault("events", [])
+        if not isinstance(listed, list):
+            problems.append(Problem("--event", str(n), "events", "the scenario's events: is not a list"))
+            continue
+        listed.append(event)
+        origins[("events", len(listed) - 1)] = ("--event", str(n))
+    if problems:
+        raise ScenarioError(problems)
+    return origins
+
+
+def build_scenario(src: Source, origins: dict[Path, tuple[str, str]] | None = None) -> Scenario:
     """Validate parsed data into a :class:`Scenario`, reporting every problem found."""
     origins = origins or {}
     try:
@@ -60,13 +88,15 @@ def provenance_problems(path: str | FsPath) -> list[Problem]:
 
 def _order(p: Problem) -> tuple[int, int, str]:
     """File problems by line, then ``--set`` problems by override number."""
-    return (0 if p.file != "--set" else 1, int(p.line), p.key)
+    rank = {"--set": 1, "--event": 2}.get(p.file, 0)
+    return (rank, int(p.line), p.key)
 
 
-def _locate(src: Source, path: Path, message: str, origins: dict[Path, str]) -> Problem:
+def _locate(src: Source, path: Path, message: str, origins: dict[Path, tuple[str, str]]) -> Problem:
     for n in range(len(path), 0, -1):
         if path[:n] in origins:
-            return Problem("--set", origins[path[:n]], dotted(path), message)
+            kind, label = origins[path[:n]]
+            return Problem(kind, label, dotted(path), message)
     return Problem(src.file, src.line_of(path), dotted(path), message)
 
 
@@ -98,7 +128,7 @@ def out_of_schema(part: str) -> bool:
     return "[" in part or part in {"float", "int", "str", "bool", "date", "Distribution", "none"}
 
 
-def _schema_problems(src: Source, exc: ValidationError, origins: dict[Path, str]) -> list[Problem]:
+def _schema_problems(src: Source, exc: ValidationError, origins: dict[Path, tuple[str, str]]) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -164,13 +194,13 @@ def _split_key(key: str) -> list[str]:
     return [p for p in _INDEX.sub(r".\1", key).split(".") if p != ""]
 
 
-def apply_overrides(src: Source, overrides: Sequence[str]) -> dict[Path, str]:
+def apply_overrides(src: Source, overrides: Sequence[str]) -> dict[Path, tuple[str, str]]:
     """Apply ``dotted.key=value`` overrides to ``src.data`` in place.
 
     Returns where each overridden path came from (``"N"`` for the N-th ``--set``). List items
     may be addressed by index or by their ``id`` (``phases.qasrak_out.start_day``).
     """
-    origins: dict[Path, str] = {}
+    origins: dict[Path, tuple[str, str]] = {}
     problems: list[Problem] = []
     for n, text in enumerate(overrides, start=1):
         label = str(n)
@@ -194,7 +224,7 @@ def apply_overrides(src: Source, overrides: Sequence[str]) -> dict[Path, str]:
         except KeyError as exc:
             problems.append(Problem("--set", label, key, str(exc.args[0])))
             continue
-        origins[path] = label
+        origins[path] = ("--set", label)
     if problems:
         raise ScenarioError(problems)
     return origins

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .loader import build_scenario, apply_overrides
+from .loader import apply_events, apply_overrides, build_scenario
 from .model import simulate
 from .schema import Scenario
 from .store import ChunkResult, RunStore
@@ -218,7 +218,7 @@ def parse_factor(text: str) -> tuple[str, list[str]]:
 
 
 def factor_points(path: Path, factors: Sequence[tuple[str, list[str]]],
-                  overrides: Sequence[str] = ()) -> list[Point]:
+                  overrides: Sequence[str] = (), events: Sequence[str] = ()) -> list[Point]:
     """The full grid of factor values over a scenario file, each point validated.
 
     Values are checked exactly like ``--set`` overrides; a bad one raises
@@ -230,6 +230,7 @@ def factor_points(path: Path, factors: Sequence[tuple[str, list[str]]],
         src = load_source(str(path))
         sets = list(overrides) + [f"{k}={v}" for k, v in zip(keys, combo, strict=True)]
         origins = apply_overrides(src, sets)
+        origins.update(apply_events(src, events))
         scenario = build_scenario(src, origins)
         labels = {k: _scalar(v) for k, v in zip(keys, combo, strict=True)}
         points.append(Point(scenario, labels))

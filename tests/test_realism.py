@@ -298,3 +298,26 @@ def test_crossing_closed_for_good_on_the_only_route_is_refused(tmp_path: Path) -
                   routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}])
     with pytest.raises(sim.ScenarioError, match="crossing closed for good"):
         load(tmp_path, data)
+
+
+# ----------------------------------------------------------------------------- CLI what-ifs
+def test_event_option_on_the_command_line(tmp_path: Path) -> None:
+    import json
+
+    from sim.cli import main
+
+    assert main(["run", str(WORKED), "--event", "pause:day=0,days=2", "--out", str(tmp_path),
+                 "--no-plot"]) == 0
+    assert json.loads((tmp_path / "summary.json").read_text())["closure_days"] == 4.375 + 2
+    s = sim.load_scenario(WORKED, events=["{type: reinforce, day: 1, to: A, from: B, equipment: {container: 4}}"])
+    assert s.events[0].equipment == {"container": 4}
+
+
+def test_bad_event_options_are_reported_per_option(tmp_path: Path) -> None:
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(WORKED, events=["pause:day=0,sites=Z"])
+    (p,) = err.value.problems
+    assert str(p) == "--event:1: events[0].sites[0]: unknown site 'Z'; known: A, B"
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(WORKED, events=["pause:day=0", "bogus"])
+    assert str(err.value.problems[0]).startswith("--event:2: events: expected TYPE:key=value")
