@@ -31,7 +31,7 @@ from .ensemble import Ensemble
 from .output import default_out_dir, inside
 from .problems import ScenarioError
 from .report import run_table, write_run
-from .runner import DEFAULT_CHUNK, Point, factor_points, parse_factor, simulate_many
+from .runner import DEFAULT_CHUNK, ExecutorError, Point, factor_points, parse_factor, simulate_many
 from .schema import PERSONNEL, Scenario
 from .sweep import write_sweep
 
@@ -72,6 +72,9 @@ def guarded() -> Iterator[None]:
         for problem in exc.problems:
             err.print(str(problem), markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except ExecutorError as exc:
+        err.print(f"posture: {exc}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     except (KeyboardInterrupt, Interrupted):
         err.print("posture: interrupted; finished result files were kept", markup=False)
         raise typer.Exit(130) from None
@@ -127,7 +130,7 @@ def validate(
 
 
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0,
-                                       help="Worker processes [default: all cores; 1 runs in this process].")]
+                                       help="Worker processes (0, the default: all cores; 1 runs in this process).")]
 ExecOpt = Annotated[str, typer.Option(
     "--executor", help="Where replications run: 'local' (process pool) or 'dask' (a local Dask cluster).")]
 SchedOpt = Annotated[str | None, typer.Option(
@@ -136,7 +139,7 @@ ChunkOpt = Annotated[int, typer.Option("--chunk", min=1, help="Replications per 
 SeedOpt = Annotated[int, typer.Option(help="Root random seed.", min=0)]
 DetOpt = Annotated[bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")]
 PlotOpt = Annotated[bool, typer.Option(help="Write the PNG plots.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for result files [default: results/<file stem>/].")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for result files (default: results/<file stem>/).")]
 
 
 def _notice(message: str) -> None:
@@ -205,7 +208,7 @@ def run(
                                       scheduler=scheduler, chunk=chunk, progress=update,
                                   notice=_notice)
             try:
-                ens = Ensemble(scenario, store, 0, seed, deterministic)
+                ens = Ensemble(scenario, store, 0, seed, deterministic, n)
                 out.print(ens.table())
                 written = ens.write(target, plot=plot)
             finally:
@@ -247,7 +250,7 @@ def sweep(
                                   scheduler=scheduler, chunk=chunk, progress=update,
                                   notice=_notice)
         try:
-            written, ranks = write_sweep(points, store, target, seed, deterministic,
+            written, ranks = write_sweep(points, store, target, seed, deterministic, n,
                                          f"{points[0].scenario.name}: sweep of {n} replications per point",
                                          plot=plot)
         finally:

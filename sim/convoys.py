@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 Proc = Generator[simpy.Event, Any, Any]
 
+MIN_SPEED_KMH = 1.0
+"""A drawn speed below this (a distribution reaching 0) is raised to it: a convoy always moves."""
+
 
 def run_order(eng: Engine, order: ConvoyOrder) -> Proc:
     """The process of one convoy or sortie, from loading to release."""
@@ -123,7 +126,7 @@ def travel(eng: Engine, order: ConvoyOrder) -> Generator[simpy.Event, Any, tuple
     legs = eng.network.path(w.sites[order.origin], w.sites[order.dest], order.avoid)
     assert legs is not None
     fleets = sorted({v.fleet for v in order.vehicles})
-    speed = min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets)
+    speed = max(MIN_SPEED_KMH, min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets))
     drive = 0.0
     start = env.now
     for leg in legs:

@@ -36,13 +36,13 @@ class Ensemble:
     """The replications of one point, read from a store."""
 
     def __init__(self, scenario: Scenario, store: RunStore, point: int, seed: int,
-                 deterministic: bool) -> None:
+                 deterministic: bool, n: int) -> None:
         self.scenario = scenario
         self.store = store
         self.point = point
         self.seed = seed
         self.deterministic = deterministic
-        rows = list(store.scalars(point))
+        rows = list(store.scalars(point, n))
         self.reps = np.array([r[0] for r in rows], dtype=np.int64)
         self.completed = np.array([r[1] for r in rows], dtype=bool)
         self.closure_h = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=float)
@@ -111,7 +111,7 @@ class Ensemble:
         per_day = max(1, self.n * cols * 4)
         step = max(1, min(n_days, BLOCK_BYTES // per_day))
         for lo in range(0, n_days, step):
-            block = self.store.curve_block(self.point, (n_days, cols), slice(lo, lo + step))
+            block = self.store.curve_block(self.point, self.n, (n_days, cols), slice(lo, lo + step))
             series = np.concatenate([block, block[:, :, mask].sum(axis=2, keepdims=True)], axis=2)
             for j, name in enumerate(names):
                 for q, values in bands(series[:, :, j]).items():
@@ -156,9 +156,9 @@ class Ensemble:
             write_csv(inside(out_dir, "troop_curve_bands.csv"), *self.band_rows(days, b)),
         ]
         if plot:
-            p50 = describe(self.closure_h, 1 / 24.0)["p90"]
+            p90 = describe(self.closure_h, 1 / 24.0)["p90"]
             extra = f"{self.n:,} replications, median and bands"
-            written.append(save_figure(fan_chart_figure(self.scenario, days, b["in_theatre"], extra, p50),
+            written.append(save_figure(fan_chart_figure(self.scenario, days, b["in_theatre"], extra, p90),
                                        inside(out_dir, "fan_chart.png")))
             written.append(save_figure(closure_cdf_figure(
                 self.scenario, [_d(h) for h in self.closure_h], [_d(h) for h in self.closure95_h]),

@@ -88,7 +88,7 @@ def provenance_problems(path: str | FsPath) -> list[Problem]:
 
 def _order(p: Problem) -> tuple[int, int, str]:
     """File problems by line, then ``--set`` problems by override number."""
-    rank = {"--set": 1, "--event": 2}.get(p.file, 0)
+    rank = {"--set": 1, "--vary": 2, "--event": 3}.get(p.file, 0)
     return (rank, int(p.line), p.key)
 
 
@@ -194,7 +194,7 @@ def _split_key(key: str) -> list[str]:
     return [p for p in _INDEX.sub(r".\1", key).split(".") if p != ""]
 
 
-def apply_overrides(src: Source, overrides: Sequence[str]) -> dict[Path, tuple[str, str]]:
+def apply_overrides(src: Source, overrides: Sequence[str], kind: str = "--set") -> dict[Path, tuple[str, str]]:
     """Apply ``dotted.key=value`` overrides to ``src.data`` in place.
 
     Returns where each overridden path came from (``"N"`` for the N-th ``--set``). List items
@@ -207,24 +207,24 @@ def apply_overrides(src: Source, overrides: Sequence[str]) -> dict[Path, tuple[s
         key, sep, raw = text.partition("=")
         key = key.strip()
         if not sep or not key:
-            problems.append(Problem("--set", label, key or "(key)",
+            problems.append(Problem(kind, label, key or "(key)",
                                     f"expected key=value, e.g. fleets.het.count=60; got {text!r}"))
             continue
         try:
             value = parse_yaml(raw, "--set").data if raw.strip() else None
         except ScenarioError as exc:
-            problems.append(Problem("--set", label, key, f"value {raw!r} is not valid YAML: "
+            problems.append(Problem(kind, label, key, f"value {raw!r} is not valid YAML: "
                                     + exc.problems[0].message))
             continue
         if value is None:
-            problems.append(Problem("--set", label, key, "give a value after '='"))
+            problems.append(Problem(kind, label, key, "give a value after '='"))
             continue
         try:
             path = _set_value(src.data, _split_key(key), value)
         except KeyError as exc:
-            problems.append(Problem("--set", label, key, str(exc.args[0])))
+            problems.append(Problem(kind, label, key, str(exc.args[0])))
             continue
-        origins[path] = ("--set", label)
+        origins[path] = (kind, label)
     if problems:
         raise ScenarioError(problems)
     return origins

@@ -166,7 +166,7 @@ class Engine:
         if None in (sa.lat, sa.lon, sb.lat, sb.lon):
             return None
         km = great_circle_km(sa.lat, sa.lon, sb.lat, sb.lon)  # type: ignore[arg-type]
-        return km / self.streams.draw(fleet.spec.speed_kmh, "speed", fleet.id)
+        return km / max(1.0, self.streams.draw(fleet.spec.speed_kmh, "speed", fleet.id))
 
     def slot_wait(self, site: int) -> float:
         """Hours until the airfield at ``site`` has its next departure slot."""
@@ -228,7 +228,8 @@ class Engine:
         for c in np.unique(classes):
             mask = classes == c
             share = site.disposition[self.world.classes[int(c)]]
-            hours[mask] = self.streams.draws(share.hours, "disposal", int(mask.sum()))
+            key = f"{self.world.sites[line.origin]}/{self.world.classes[int(c)]}"
+            hours[mask] = self.streams.draws(share.hours, "disposal", int(mask.sum()), key)
         finish = self.disposal[line.origin].schedule(self.env.now, hours)
         for t in np.unique(finish):
             if t > self.env.now:

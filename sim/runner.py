@@ -43,6 +43,10 @@ from .yamlsource import load_source
 
 DEFAULT_CHUNK = 25
 
+
+class ExecutorError(Exception):
+    """An executor could not be started or reached (not a problem with the scenario)."""
+
 Task = tuple[int, int, int]  # (point, start, stop)
 
 
@@ -137,10 +141,13 @@ def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], seed: int, deter
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the optional extra
-        raise RuntimeError("the dask executor needs the optional extra: pip install 'posture[dask]'") from None
+        raise ExecutorError("the dask executor needs the optional extra: pip install 'posture[dask]'") from None
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     else:
         cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)
@@ -167,8 +174,8 @@ def fingerprint(points: Sequence[Point], n: int, seed: int, deterministic: bool,
     for p in points:
         h.update(p.scenario.model_dump_json().encode())
         h.update(json.dumps(p.factors, sort_keys=True, default=str).encode())
-    return {"scenarios": h.hexdigest(), "n": str(n), "seed": str(seed),
-            "deterministic": str(deterministic), "chunk": str(chunk), "format": "1"}
+    return {"scenarios": h.hexdigest(), "seed": str(seed),
+            "deterministic": str(deterministic), "chunk": str(chunk), "format": "2"}
 
 
 def simulate_many(
@@ -185,14 +192,13 @@ def simulate_many(
     """
     store = RunStore(store_path, fingerprint(points, n, seed, deterministic, chunk))
     done = store.done_chunks()
-    if notice and done:
-        notice(f"resuming: {store.replications_done():,} of {len(points) * n:,} replications "
-               f"already stored in {store_path}")
-    elif notice and store.fresh:
-        notice(f"{store_path} held results of a different command; starting afresh")
-    todo = [t for t in chunk_tasks(len(points), n, chunk) if (t[0], t[1]) not in done]
+    todo = [t for t in chunk_tasks(len(points), n, chunk) if t not in done]
     total = len(points) * n
     finished = total - sum(stop - start for _, start, stop in todo)
+    if notice and finished:
+        notice(f"resuming: {finished:,} of {total:,} replications already stored in {store_path}")
+    elif notice and store.fresh:
+        notice(f"{store_path} held results of a different command; starting afresh")
     if progress:
         progress(finished, total)
 
@@ -210,11 +216,16 @@ def simulate_many(
 
 
 def parse_factor(text: str) -> tuple[str, list[str]]:
-    """``key=v1,v2,v3`` into the key and its value strings."""
+    """``key=v1,v2,v3`` into the key and its value strings.
+
+    Values are split on ``;`` when there is one (so values may contain commas, such as
+    distributions: ``key={uniform: [1, 2]};{uniform: [2, 4]}``), else on ``,``.
+    """
     key, sep, values = text.partition("=")
     if not sep or not key.strip() or not values.strip():
         raise ValueError(f"expected key=v1,v2,...; got {text!r}")
-    return key.strip(), [v.strip() for v in values.split(",") if v.strip()]
+    parts = values.split(";") if ";" in values else values.split(",")
+    return key.strip(), [v.strip() for v in parts if v.strip()]
 
 
 def factor_points(path: Path, factors: Sequence[tuple[str, list[str]]],
@@ -228,8 +239,8 @@ def factor_points(path: Path, factors: Sequence[tuple[str, list[str]]],
     keys = [k for k, _ in factors]
     for combo in itertools.product(*(values for _, values in factors)):
         src = load_source(str(path))
-        sets = list(overrides) + [f"{k}={v}" for k, v in zip(keys, combo, strict=True)]
-        origins = apply_overrides(src, sets)
+        origins = apply_overrides(src, overrides)
+        origins.update(apply_overrides(src, [f"{k}={v}" for k, v in zip(keys, combo, strict=True)], "--vary"))
         origins.update(apply_events(src, events))
         scenario = build_scenario(src, origins)
         labels = {k: _scalar(v) for k, v in zip(keys, combo, strict=True)}

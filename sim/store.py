@@ -6,8 +6,10 @@ which is exactly what resuming after Ctrl-C or SIGTERM needs. A chunk's rows and
 the ``chunks`` table are committed together; a resumed run skips every chunk already there.
 
 ``meta`` records what the results were computed *from* (a fingerprint of the validated
-scenarios, the seed, the number of replications, the deterministic flag). A store whose
-fingerprint differs from the current command is stale and is started afresh.
+scenarios, the seed, the chunk size, the deterministic flag). A store whose fingerprint
+differs from the current command is stale and is started afresh. The number of replications
+is not part of it: raising ``-n`` computes only the new chunks, and lowering it reads the
+first ``n``.
 
 Each replication is one row: scalar results as columns, arrays (phase closures, site empty
 times, the daily personnel curve) as little-endian binary blobs. Readers stream rows back in
@@ -93,13 +95,9 @@ class RunStore:
         db.execute("PRAGMA synchronous=NORMAL")
         return db
 
-    def done_chunks(self) -> set[tuple[int, int]]:
-        """``(point, start)`` of every chunk already stored."""
-        return {(p, s) for p, s in self.db.execute("SELECT point, start FROM chunks")}
-
-    def replications_done(self) -> int:
-        """How many replications are stored."""
-        return int(self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    def done_chunks(self) -> set[tuple[int, int, int]]:
+        """``(point, start, stop)`` of every chunk already stored."""
+        return {(p, a, b) for p, a, b in self.db.execute("SELECT point, start, stop FROM chunks")}
 
     def write(self, chunk: ChunkResult) -> None:
         """Store a chunk and mark it done, in one transaction."""
@@ -115,17 +113,17 @@ class RunStore:
             self.db.execute("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?)",
                             (chunk.point, chunk.start, chunk.stop, self.session))
 
-    def scalars(self, point: int) -> Iterator[tuple[int, bool, float | None, float | None, float, int, np.ndarray, np.ndarray]]:
+    def scalars(self, point: int, n: int) -> Iterator[tuple[int, bool, float | None, float | None, float, int, np.ndarray, np.ndarray]]:
         """Rows of one point in replication order, without the curves."""
         q = ("SELECT rep, completed, closure_h, closure95_h, end_h, kernel_events, phases, sites "
-             "FROM runs WHERE point=? ORDER BY rep")
-        for rep, comp, c, c95, end, ev, ph, si in self.db.execute(q, (point,)):
+             "FROM runs WHERE point=? AND rep<? ORDER BY rep")
+        for rep, comp, c, c95, end, ev, ph, si in self.db.execute(q, (point, n)):
             yield (rep, bool(comp), c, c95, end, ev, np.frombuffer(ph, "<f8"), np.frombuffer(si, "<f8"))
 
-    def curve_block(self, point: int, shape: tuple[int, int], days: slice) -> np.ndarray:
-        """Personnel curves of one point for a block of days: (replications, days, columns)."""
-        q = "SELECT curve FROM runs WHERE point=? ORDER BY rep"
-        blocks = [np.frombuffer(blob, "<i4").reshape(shape)[days] for (blob,) in self.db.execute(q, (point,))]
+    def curve_block(self, point: int, n: int, shape: tuple[int, int], days: slice) -> np.ndarray:
+        """Personnel curves of replications 0..n-1 of one point for a block of days."""
+        q = "SELECT curve FROM runs WHERE point=? AND rep<? ORDER BY rep"
+        blocks = [np.frombuffer(blob, "<i4").reshape(shape)[days] for (blob,) in self.db.execute(q, (point, n))]
         return np.stack(blocks) if blocks else np.zeros((0, *shape), dtype=np.int32)[:, days]
 
     def finalize(self) -> None:

@@ -32,12 +32,12 @@ WEEK = 1 / (24.0 * 7)
 
 
 def sweep_rows(points: Sequence[Point], store: RunStore, seed: int,
-               deterministic: bool) -> tuple[list[str], list[dict[str, Any]]]:
+               deterministic: bool, n: int) -> tuple[list[str], list[dict[str, Any]]]:
     """One record per point: parameters, closure and 95 % closure percentiles (weeks)."""
     keys = list(points[0].factors) if points else []
     records = []
     for i, p in enumerate(points):
-        ens = Ensemble(p.scenario, store, i, seed, deterministic)
+        ens = Ensemble(p.scenario, store, i, seed, deterministic, n)
         c, c95 = describe(ens.closure_h, WEEK), describe(ens.closure95_h, WEEK)
         records.append({**p.factors, "replications": ens.n,
                         "closure_weeks_p10": c["p10"], "closure_weeks_p50": c["p50"],
@@ -106,9 +106,9 @@ def _nan(v: float | None) -> float:
 
 
 def write_sweep(points: Sequence[Point], store: RunStore, out_dir: Path, seed: int,
-                deterministic: bool, title: str, *, plot: bool = True) -> tuple[list[Path], list[tuple[str, float | None]]]:
+                deterministic: bool, n: int, title: str, *, plot: bool = True) -> tuple[list[Path], list[tuple[str, float | None]]]:
     """Write ``sweep.csv`` (and ``sweep.png``); return the files and the ranking."""
-    header, records = sweep_rows(points, store, seed, deterministic)
+    header, records = sweep_rows(points, store, seed, deterministic, n)
     keys = list(points[0].factors) if points else []
     written = [write_csv(inside(out_dir, "sweep.csv"), header, ([r[h] for h in header] for r in records))]
     if plot:

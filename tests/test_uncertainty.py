@@ -213,8 +213,8 @@ def test_sweep_points_share_random_numbers(tmp_path: Path) -> None:
     points, store = sim.runner.simulate_factors(
         WORKED, [("convoy.max_vehicles", ["50", "100"])], 8, tmp_path / "s.sqlite",
         overrides=UNCERTAIN[1::2], seed=11)
-    a = [r[2] for r in store.scalars(0)]
-    b = [r[2] for r in store.scalars(1)]
+    a = [r[2] for r in store.scalars(0, 8)]
+    b = [r[2] for r in store.scalars(1, 8)]
     store.close()
     assert a == b and len(set(a)) > 1
 
@@ -239,3 +239,34 @@ def test_availability_style_distribution_in_a_scenario(tmp_path: Path) -> None:
     loaded = [c for c in r.convoys if c.kind == "loaded"]
     # one load time for the whole run: both convoys spend the same time loading
     assert loaded[0].depart_h - loaded[0].formed_h == pytest.approx(loaded[1].depart_h - loaded[1].formed_h)
+
+
+def test_raising_n_computes_only_the_new_replications(tmp_path: Path) -> None:
+    first, grown, fresh = tmp_path / "a", tmp_path / "a", tmp_path / "fresh"
+    _mc(first, "--jobs", "1", "--no-plot")  # 60 replications, chunks of 7
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(WORKED), *UNCERTAIN, "-n", "75",
+                           "--chunk", "7", "--seed", "5", "--out", str(grown), "--no-plot", "--jobs", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert "resuming: 56 of 75 replications already stored" in proc.stderr  # 8 whole chunks of 7
+    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "75", "--chunk", "7", "--seed", "5",
+                 "--out", str(fresh), "--no-plot", "--jobs", "1"]) == 0
+    for name in ("runs.csv", "summary.json", "troop_curve_bands.csv"):
+        assert (grown / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_unreachable_scheduler_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(WORKED), "-n", "2",
+                           "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
+
+
+def test_t_quantile_beyond_the_table() -> None:
+    from sim.stats import t975
+
+    assert t975(30) == 2.042
+    assert t975(40) == pytest.approx(2.0211, abs=2e-4)  # tabulated value
+    assert t975(120) == pytest.approx(1.9799, abs=2e-4)
