@@ -11,23 +11,29 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task,
-                           TextColumn, TimeRemainingColumn)
-from rich.text import Text
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
+from .ensemble import Ensemble
 from .loader import load_scenario, provenance_problems
 from .model import simulate
-from .ensemble import Ensemble
 from .output import default_out_dir, inside
 from .problems import ScenarioError
 from .report import run_table, write_run
@@ -38,7 +44,7 @@ from .sweep import write_sweep
 app = typer.Typer(
     name="posture",
     help="Force-posture simulator: how long will this withdrawal take, and what does the troop "
-         "curve look like along the way?",
+    "curve look like along the way?",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -46,13 +52,23 @@ app = typer.Typer(
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-EventOpt = Annotated[list[str] | None, typer.Option(
-    "--event", help="Add a policy event for a what-if (repeatable): TYPE:key=value,..., e.g. "
-                    "'pause:day=5,days=10' or 'reinforce:day=16,to=qasrak,from=harir,personnel=150'.")]
+EventOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--event",
+        help="Add a policy event for a what-if (repeatable): TYPE:key=value,..., e.g. "
+        "'pause:day=5,days=10' or 'reinforce:day=16,to=qasrak,from=harir,personnel=150'.",
+    ),
+]
 FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-SetOpt = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override a scenario value: dotted.key=value (repeatable), e.g. "
-                  "fleets.het.count=60 or phases.qasrak_out.start_day=3.")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a scenario value: dotted.key=value (repeatable), e.g. "
+        "fleets.het.count=60 or phases.qasrak_out.start_day=3.",
+    ),
+]
 
 
 class Interrupted(Exception):
@@ -91,8 +107,13 @@ def _summary_table(s: Scenario) -> Table:
     classes = [c for c in s.classes if c != PERSONNEL]
     people = sum(site.personnel for site in s.sites.values())
     t.add_row("start / horizon", f"{s.start.isoformat()} (day 0), {s.horizon_days:g} days")
-    t.add_row("sites", f"{len(s.sites)}: " + ", ".join(
-        f"{sid} ({site.personnel:,} people)" if site.personnel else sid for sid, site in s.sites.items()))
+    t.add_row(
+        "sites",
+        f"{len(s.sites)}: "
+        + ", ".join(
+            f"{sid} ({site.personnel:,} people)" if site.personnel else sid for sid, site in s.sites.items()
+        ),
+    )
     t.add_row("personnel", f"{people:,}")
     for c in classes:
         n = sum(site.equipment.get(c, 0) for site in s.sites.values())
@@ -104,7 +125,9 @@ def _summary_table(s: Scenario) -> Table:
     t.add_row("routes", f"{len(s.routes)}: " + ", ".join(f"{r.from_}–{r.to} {r.km:g} km" for r in s.routes))
     for ph in s.phases:
         when = f"after {', '.join(ph.after)}" if ph.after else f"day {ph.start_day or 0:g}"
-        moves = "; ".join(f"{m.from_} → {m.to}" + (f" keep {dict(m.keep)}" if m.keep else "") for m in ph.moves)
+        moves = "; ".join(
+            f"{m.from_} → {m.to}" + (f" keep {dict(m.keep)}" if m.keep else "") for m in ph.moves
+        )
         t.add_row(f"phase: {ph.id}", f"{when}: {moves}")
     if s.convoy.max_vehicles:
         t.add_row("convoys", f"at most {s.convoy.max_vehicles} vehicles")
@@ -116,8 +139,12 @@ def validate(
     file: FileArg,
     set_: SetOpt = None,
     event: EventOpt = None,
-    require_sources: Annotated[bool, typer.Option(
-        "--require-sources", help="Also refuse any figure that cites no source and states no assumption.")] = False,
+    require_sources: Annotated[
+        bool,
+        typer.Option(
+            "--require-sources", help="Also refuse any figure that cites no source and states no assumption."
+        ),
+    ] = False,
 ) -> None:
     """Check a scenario file and print a one-screen summary of it."""
     with guarded():
@@ -129,17 +156,34 @@ def validate(
         out.print(_summary_table(scenario))
 
 
-JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0,
-                                       help="Worker processes (0, the default: all cores; 1 runs in this process).")]
-ExecOpt = Annotated[str, typer.Option(
-    "--executor", help="Where replications run: 'local' (process pool) or 'dask' (a local Dask cluster).")]
-SchedOpt = Annotated[str | None, typer.Option(
-    "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask).")]
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs", "-j", min=0, help="Worker processes (0, the default: all cores; 1 runs in this process)."
+    ),
+]
+ExecOpt = Annotated[
+    str,
+    typer.Option(
+        "--executor", help="Where replications run: 'local' (process pool) or 'dask' (a local Dask cluster)."
+    ),
+]
+SchedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask).",
+    ),
+]
 ChunkOpt = Annotated[int, typer.Option("--chunk", min=1, help="Replications per task sent to a worker.")]
 SeedOpt = Annotated[int, typer.Option(help="Root random seed.", min=0)]
-DetOpt = Annotated[bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")]
+DetOpt = Annotated[
+    bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")
+]
 PlotOpt = Annotated[bool, typer.Option(help="Write the PNG plots.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder for result files (default: results/<file stem>/).")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Folder for result files (default: results/<file stem>/).")
+]
 
 
 def _notice(message: str) -> None:
@@ -165,9 +209,16 @@ class RateColumn(ProgressColumn):
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A replications progress bar with rate and ETA; silent when stderr is not a terminal."""
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                   RateColumn(), TimeRemainingColumn(),
-                   console=err, disable=not err.is_terminal, transient=True)
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=True,
+    )
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
@@ -203,10 +254,19 @@ def run(
             written = write_run(result, target, plot=plot)
         else:
             with progress_bar("replications") as update:
-                store = simulate_many([Point(scenario)], n, inside(target, "runs.sqlite"), seed=seed,
-                                      deterministic=deterministic, jobs=_jobs(jobs), executor=executor,
-                                      scheduler=scheduler, chunk=chunk, progress=update,
-                                  notice=_notice)
+                store = simulate_many(
+                    [Point(scenario)],
+                    n,
+                    inside(target, "runs.sqlite"),
+                    seed=seed,
+                    deterministic=deterministic,
+                    jobs=_jobs(jobs),
+                    executor=executor,
+                    scheduler=scheduler,
+                    chunk=chunk,
+                    progress=update,
+                    notice=_notice,
+                )
             try:
                 ens = Ensemble(scenario, store, 0, seed, deterministic, n)
                 out.print(ens.table())
@@ -220,8 +280,13 @@ def run(
 @app.command()
 def sweep(
     file: FileArg,
-    vary: Annotated[list[str], typer.Option(
-        "--vary", help="A parameter and its values: dotted.key=v1,v2,... (repeatable; the full grid runs).")],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="A parameter and its values: dotted.key=v1,v2,... (repeatable; the full grid runs).",
+        ),
+    ],
     out_dir: OutOpt = None,
     set_: SetOpt = None,
     event: EventOpt = None,
@@ -242,17 +307,36 @@ def sweep(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--vary") from None
         points = factor_points(file, factors, set_ or [], event or [])
-        target = out_dir if out_dir is not None else default_out_dir(file).with_name(
-            default_out_dir(file).name + "-sweep")
+        target = (
+            out_dir
+            if out_dir is not None
+            else default_out_dir(file).with_name(default_out_dir(file).name + "-sweep")
+        )
         with progress_bar(f"{len(points)} points") as update:
-            store = simulate_many(points, n, inside(target, "runs.sqlite"), seed=seed,
-                                  deterministic=deterministic, jobs=_jobs(jobs), executor=executor,
-                                  scheduler=scheduler, chunk=chunk, progress=update,
-                                  notice=_notice)
+            store = simulate_many(
+                points,
+                n,
+                inside(target, "runs.sqlite"),
+                seed=seed,
+                deterministic=deterministic,
+                jobs=_jobs(jobs),
+                executor=executor,
+                scheduler=scheduler,
+                chunk=chunk,
+                progress=update,
+                notice=_notice,
+            )
         try:
-            written, ranks = write_sweep(points, store, target, seed, deterministic, n,
-                                         f"{points[0].scenario.name}: sweep of {n} replications per point",
-                                         plot=plot)
+            written, ranks = write_sweep(
+                points,
+                store,
+                target,
+                seed,
+                deterministic,
+                n,
+                f"{points[0].scenario.name}: sweep of {n} replications per point",
+                plot=plot,
+            )
         finally:
             store.close()
         t = Table(title="What moves the median closure most", title_justify="left")

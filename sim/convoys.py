@@ -112,21 +112,32 @@ def record(eng: Engine, order: ConvoyOrder) -> ConvoyRecord:
         if order.loaded and v.line is not None:
             cargo[w.classes[v.cls]] = cargo.get(w.classes[v.cls], 0) + v.units
             phases.add(eng.phase_ids[v.line.phase] if v.line.phase >= 0 else "reinforce")
-    rec = ConvoyRecord(id=len(eng.convoys) + 1, kind="loaded" if order.loaded else "empty",
-                       origin=w.sites[order.origin], dest=w.sites[order.dest], vehicles=vehicles,
-                       cargo=cargo, phases=tuple(sorted(phases)), formed_h=float(eng.env.now),
-                       mode=order.mode)
+    rec = ConvoyRecord(
+        id=len(eng.convoys) + 1,
+        kind="loaded" if order.loaded else "empty",
+        origin=w.sites[order.origin],
+        dest=w.sites[order.dest],
+        vehicles=vehicles,
+        cargo=cargo,
+        phases=tuple(sorted(phases)),
+        formed_h=float(eng.env.now),
+        mode=order.mode,
+    )
     eng.convoys.append(rec)
     return rec
 
 
-def travel(eng: Engine, order: ConvoyOrder) -> Generator[simpy.Event, Any, tuple[float, list[VehicleLoad], bool]]:
+def travel(
+    eng: Engine, order: ConvoyOrder
+) -> Generator[simpy.Event, Any, tuple[float, list[VehicleLoad], bool]]:
     """Drive the path; returns (pure driving hours, vehicles left behind, turned back?)."""
     env, w, st = eng.env, eng.world, eng.streams
     legs = eng.network.path(w.sites[order.origin], w.sites[order.dest], order.avoid)
     assert legs is not None
     fleets = sorted({v.fleet for v in order.vehicles})
-    speed = max(MIN_SPEED_KMH, min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets))
+    speed = max(
+        MIN_SPEED_KMH, min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets)
+    )
     drive = 0.0
     start = env.now
     for leg in legs:
@@ -147,7 +158,9 @@ def travel(eng: Engine, order: ConvoyOrder) -> Generator[simpy.Event, Any, tuple
             if st.deterministic:
                 delay = d.delay_probability * st.draw(d.delay_hours, "delay")
             else:
-                delay = st.draw(d.delay_hours, "delay") if st.chance(d.delay_probability, "disruption") else 0.0
+                delay = (
+                    st.draw(d.delay_hours, "delay") if st.chance(d.delay_probability, "disruption") else 0.0
+                )
             if delay > 0:
                 eng.delays.append(delay)
                 yield env.timeout(delay)
@@ -215,8 +228,9 @@ def unload(eng: Engine, order: ConvoyOrder, vehicles: list[VehicleLoad]) -> Proc
             eng.maybe_stop()
 
 
-def release(eng: Engine, order: ConvoyOrder, vehicles: list[VehicleLoad], rec: ConvoyRecord,
-            at: int | None = None) -> None:
+def release(
+    eng: Engine, order: ConvoyOrder, vehicles: list[VehicleLoad], rec: ConvoyRecord, at: int | None = None
+) -> None:
     """Vehicles become idle at the destination (or ``at``); their busy time is recorded."""
     w = eng.world
     site = order.dest if at is None else at
@@ -234,8 +248,13 @@ def straggler(eng: Engine, order: ConvoyOrder, v: VehicleLoad, rec: ConvoyRecord
     release(eng, order, [v], rec)
 
 
-def turn_back(eng: Engine, order: ConvoyOrder, rec: ConvoyRecord, drive: float,
-              escort: simpy.Event | None) -> Proc:
+def turn_back(
+    eng: Engine,
+    order: ConvoyOrder,
+    rec: ConvoyRecord,
+    drive: float,
+    escort: simpy.resources.resource.Request | None,
+) -> Proc:
     """The convoy is back at its origin: its cargo is unloaded there, to go again."""
     env, w = eng.env, eng.world
     rec.arrive_h = env.now

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from .distributions import central
 from .network import Network
@@ -64,7 +64,9 @@ class Theatre(Protocol):
     """What dispatch needs to know beyond the world's state (the engine provides it)."""
 
     network: Network
-    now: float
+
+    @property
+    def now(self) -> float: ...
 
     def flight_hours(self, fleet: FleetSpec, a: int, b: int) -> float | None: ...
 
@@ -83,15 +85,24 @@ def road_units(world: World, net: Network, fleet: FleetSpec, cls: int, o: int, d
     cache = world.weight_cache
     if key not in cache:
         units = fleet.cap[cls]
-        while units > 0 and not net.reachable(world.sites[o], world.sites[d],
-                                              net.too_weak(fleet.tare + units * world.tons[cls])):
+        while units > 0 and not net.reachable(
+            world.sites[o], world.sites[d], net.too_weak(fleet.tare + units * world.tons[cls])
+        ):
             units -= 1
         cache[key] = units
     return cache[key]
 
 
-def _take(world: World, net: Network, pool: int, line: Line | None, cls: int, need: int,
-          dest: int, out: list[VehicleLoad]) -> int:
+def _take(
+    world: World,
+    net: Network,
+    pool: int,
+    line: Line | None,
+    cls: int,
+    need: int,
+    dest: int,
+    out: list[VehicleLoad],
+) -> int:
     """Give ``need`` units of ``cls`` to idle road vehicles at ``pool``; return units given."""
     given = 0
     origin = line.origin if line is not None else pool
@@ -116,20 +127,30 @@ def _take(world: World, net: Network, pool: int, line: Line | None, cls: int, ne
 def _chunks(vehicles: list[VehicleLoad], size: int | None) -> list[list[VehicleLoad]]:
     if not size:
         return [vehicles]
-    return [vehicles[i:i + size] for i in range(0, len(vehicles), size)]
+    return [vehicles[i : i + size] for i in range(0, len(vehicles), size)]
 
 
 def _gross(world: World, v: VehicleLoad) -> float:
     return world.fleets[v.fleet].tare + (v.units * world.tons[v.cls] if v.line is not None else 0.0)
 
 
-def _convoys(world: World, net: Network, origin: int, dest: int, loaded: bool,
-             vehicles: list[VehicleLoad], max_vehicles: int | None) -> list[ConvoyOrder]:
+def _convoys(
+    world: World,
+    net: Network,
+    origin: int,
+    dest: int,
+    loaded: bool,
+    vehicles: list[VehicleLoad],
+    max_vehicles: int | None,
+) -> list[ConvoyOrder]:
     by_path: dict[frozenset[str], list[VehicleLoad]] = {}
     for v in vehicles:
         by_path.setdefault(net.too_weak(_gross(world, v)), []).append(v)
-    return [ConvoyOrder(origin, dest, loaded, chunk, "road", avoid)
-            for avoid, group in by_path.items() for chunk in _chunks(group, max_vehicles)]
+    return [
+        ConvoyOrder(origin, dest, loaded, chunk, "road", avoid)
+        for avoid, group in by_path.items()
+        for chunk in _chunks(group, max_vehicles)
+    ]
 
 
 def _road_eta(world: World, th: Theatre, site: int, line: Line, cls: int) -> float:
@@ -150,8 +171,13 @@ def _road_eta(world: World, th: Theatre, site: int, line: Line, cls: int) -> flo
 
 def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
     orders: list[ConvoyOrder] = []
-    pools = [(p, f) for f in world.fleets if f.mode == "air" for p in range(len(world.sites))
-             if world.idle[p][f.index]]
+    pools = [
+        (p, f)
+        for f in world.fleets
+        if f.mode == "air"
+        for p in range(len(world.sites))
+        if world.idle[p][f.index]
+    ]
     if not pools:
         return orders
     for site in range(len(world.sites)):
@@ -184,7 +210,9 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
                     units -= take
                     if p == site:
                         world.load(line, cls, take)
-                        orders.append(ConvoyOrder(site, line.dest, True, [VehicleLoad(f, line, cls, take)], "air"))
+                        orders.append(
+                            ConvoyOrder(site, line.dest, True, [VehicleLoad(f, line, cls, take)], "air")
+                        )
                     else:
                         world.claims[site][cls] += take
                         orders.append(ConvoyOrder(p, site, False, [VehicleLoad(f, None, cls, take)], "air"))
@@ -196,20 +224,28 @@ def _load_here(world: World, th: Theatre, site: int, max_vehicles: int | None) -
     for line, cls, units in world.loadable(site, th.now):
         if not allows(world, line, cls, "road"):
             continue
-        given = _take(world, th.network, site, line, cls, units, line.dest,
-                      by_dest.setdefault(line.dest, []))
+        given = _take(world, th.network, site, line, cls, units, line.dest, by_dest.setdefault(line.dest, []))
         if given:
             world.load(line, cls, given)
-    return [order for dest, vehicles in by_dest.items() if vehicles
-            for order in _convoys(world, th.network, site, dest, True, vehicles, max_vehicles)]
+    return [
+        order
+        for dest, vehicles in by_dest.items()
+        if vehicles
+        for order in _convoys(world, th.network, site, dest, True, vehicles, max_vehicles)
+    ]
 
 
 def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
-    wanting = {s: [[line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")]
-               for s in range(len(world.sites))}
+    wanting: dict[int, list[list[Any]]] = {
+        s: [[line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")]
+        for s in range(len(world.sites))
+    }
     wanting = {s: w for s, w in wanting.items() if w}
-    pools = [p for p in range(len(world.sites))
-             if any(world.idle[p][f.index] for f in world.fleets if f.mode == "road")]
+    pools = [
+        p
+        for p in range(len(world.sites))
+        if any(world.idle[p][f.index] for f in world.fleets if f.mode == "road")
+    ]
     if not wanting or not pools:
         return []
     names = world.sites

@@ -92,14 +92,10 @@ class Distribution(BaseModel):
 
     def describe(self) -> str:
         """The distribution as it would be written in a scenario file."""
-        return f"{self.family}{list(self.params)}" + (
-            "" if self.per == "occurrence" else f" per {self.per}"
-        )
+        return f"{self.family}{list(self.params)}" + ("" if self.per == "occurrence" else f" per {self.per}")
 
 
-def _truncated_normal(
-    rng: np.random.Generator, mean: float, sd: float, size: int | None
-) -> Any:
+def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, size: int | None) -> Any:
     """Normal draws truncated at 0 by resampling the negative ones."""
     if sd == 0.0:
         return max(mean, 0.0) if size is None else np.full(size, max(mean, 0.0))
@@ -150,8 +146,7 @@ def parse_distribution(raw: dict[str, Any]) -> Distribution:
             order = "low <= mode <= high" if n == 3 else "low <= high"
             raise ValueError(f"{family} needs {order}, got {list(params)}")
     else:
-        names = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"),
-                 "exponential": ("mean",)}[family]
+        names = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "exponential": ("mean",)}[family]
         if not isinstance(body, dict) or sorted(map(str, body)) != sorted(names):
             raise ValueError(f"{family} takes exactly {', '.join(names)}: {shape}")
         params = tuple(_number(body[k], f"{family}.{k}") for k in names)
@@ -159,7 +154,7 @@ def parse_distribution(raw: dict[str, Any]) -> Distribution:
             raise ValueError(f"{family} parameters must be >= 0, got {dict(zip(names, params, strict=True))}")
         if family == "lognormal" and params[0] == 0:
             raise ValueError("lognormal median must be > 0")
-    return Distribution(family=family, params=params, per=per)  # type: ignore[arg-type]
+    return Distribution(family=family, params=params, per=per)
 
 
 Quantity = float | Distribution

@@ -35,8 +35,9 @@ BLOCK_BYTES = 64 * 2**20
 class Ensemble:
     """The replications of one point, read from a store."""
 
-    def __init__(self, scenario: Scenario, store: RunStore, point: int, seed: int,
-                 deterministic: bool, n: int) -> None:
+    def __init__(
+        self, scenario: Scenario, store: RunStore, point: int, seed: int, deterministic: bool, n: int
+    ) -> None:
         self.scenario = scenario
         self.store = store
         self.point = point
@@ -63,8 +64,12 @@ class Ensemble:
         s = self.scenario
         day, week = 1 / 24.0, 1 / (24.0 * 7)
         out: dict[str, Any] = {
-            "scenario": s.name, "start": s.start.isoformat(), "horizon_days": s.horizon_days,
-            "seed": self.seed, "replications": self.n, "deterministic": self.deterministic,
+            "scenario": s.name,
+            "start": s.start.isoformat(),
+            "horizon_days": s.horizon_days,
+            "seed": self.seed,
+            "replications": self.n,
+            "deterministic": self.deterministic,
             "completed": bool(self.completed.all()),
             "completed_share": round(float(self.completed.mean()), 6) if self.n else 0.0,
         }
@@ -72,32 +77,52 @@ class Ensemble:
             out[f"{key}_days"] = describe(hours, day)
             out[f"{key}_weeks"] = describe(hours, week)
             out[f"{key}_date"] = {q: self._date(out[f"{key}_days"][q]) for q in ("p10", "p50", "p90")}
-        out["phases"] = {pid: {"closure_days": describe(self.phases_h[:, i], day)}
-                         for i, pid in enumerate(p.id for p in s.phases)}
-        out["sites"] = {sid: {"empty_day": describe(self.sites_h[:, i], day)}
-                        for i, sid in enumerate(s.sites)}
+        out["phases"] = {
+            pid: {"closure_days": describe(self.phases_h[:, i], day)}
+            for i, pid in enumerate(p.id for p in s.phases)
+        }
+        out["sites"] = {
+            sid: {"empty_day": describe(self.sites_h[:, i], day)} for i, sid in enumerate(s.sites)
+        }
         return out
 
     def _date(self, days: float | None) -> str | None:
         if days is None:
             return None
-        return (dt.datetime.combine(self.scenario.start, dt.time()) + dt.timedelta(days=days)).date().isoformat()
+        return (
+            (dt.datetime.combine(self.scenario.start, dt.time()) + dt.timedelta(days=days)).date().isoformat()
+        )
 
     def runs_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Header and rows of ``runs.csv``."""
         s = self.scenario
-        header = ["root_seed", "replication", "completed", "closure_days", "closure_weeks",
-                  "closure95_days", "end_days",
-                  *(f"phase_{p.id}_closure_days" for p in s.phases),
-                  *(f"site_{sid}_empty_day" for sid in s.sites)]
+        header = [
+            "root_seed",
+            "replication",
+            "completed",
+            "closure_days",
+            "closure_weeks",
+            "closure95_days",
+            "end_days",
+            *(f"phase_{p.id}_closure_days" for p in s.phases),
+            *(f"site_{sid}_empty_day" for sid in s.sites),
+        ]
         rows = []
         for i in range(self.n):
             c = self.closure_h[i]
-            rows.append([
-                self.seed, int(self.reps[i]), int(self.completed[i]), _d(c), _d(c, 7),
-                _d(self.closure95_h[i]), _d(self.end_h[i]),
-                *(_d(x) for x in self.phases_h[i]), *(_d(x) for x in self.sites_h[i]),
-            ])
+            rows.append(
+                [
+                    self.seed,
+                    int(self.reps[i]),
+                    int(self.completed[i]),
+                    _d(c),
+                    _d(c, 7),
+                    _d(self.closure95_h[i]),
+                    _d(self.end_h[i]),
+                    *(_d(x) for x in self.phases_h[i]),
+                    *(_d(x) for x in self.sites_h[i]),
+                ]
+            )
         return header, rows
 
     def bands(self) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
@@ -119,14 +144,21 @@ class Ensemble:
         days = np.arange(n_days, dtype=float)
         return days, {name: {q: np.concatenate(v) for q, v in qs.items()} for name, qs in out.items()}
 
-    def band_rows(self, days: np.ndarray, b: dict[str, dict[str, np.ndarray]]) -> tuple[list[str], list[list[Any]]]:
+    def band_rows(
+        self, days: np.ndarray, b: dict[str, dict[str, np.ndarray]]
+    ) -> tuple[list[str], list[list[Any]]]:
         """Header and rows of ``troop_curve_bands.csv``."""
         header = ["day", "date"] + [f"{name}_{q}" for name in b for q in ("p10", "p50", "p90")]
         rows = []
         for k, day in enumerate(days):
             date = (self.scenario.start + dt.timedelta(days=int(day))).isoformat()
-            rows.append([int(day), date, *(rounded(float(b[name][q][k]), 2)
-                                           for name in b for q in ("p10", "p50", "p90"))])
+            rows.append(
+                [
+                    int(day),
+                    date,
+                    *(rounded(float(b[name][q][k]), 2) for name in b for q in ("p10", "p50", "p90")),
+                ]
+            )
         return header, rows
 
     def table(self) -> Table:
@@ -138,13 +170,17 @@ class Ensemble:
         day = 1 / 24.0
         rows = [("closure (100 %)", self.closure_h), ("closure (95 %)", self.closure95_h)]
         rows += [(f"phase {p.id}", self.phases_h[:, i]) for i, p in enumerate(s.phases)]
-        rows += [(f"{sid} empty", self.sites_h[:, i]) for i, sid in enumerate(s.sites)
-                 if np.isfinite(self.sites_h[:, i]).any()]
+        rows += [
+            (f"{sid} empty", self.sites_h[:, i])
+            for i, sid in enumerate(s.sites)
+            if np.isfinite(self.sites_h[:, i]).any()
+        ]
         for label, hours in rows:
             d = describe(hours, day)
             ci = "—" if d["ci95"] is None else f"{d['ci95'][0]:.2f}–{d['ci95'][1]:.2f}"
-            t.add_row(label, *(_fmt(d[q]) for q in ("p10", "p50", "p90", "mean")), ci,
-                      f"{d['completed_share']:.0%}")
+            t.add_row(
+                label, *(_fmt(d[q]) for q in ("p10", "p50", "p90", "mean")), ci, f"{d['completed_share']:.0%}"
+            )
         return t
 
     def write(self, out_dir: Path, *, plot: bool = True) -> list[Path]:
@@ -158,11 +194,20 @@ class Ensemble:
         if plot:
             p90 = describe(self.closure_h, 1 / 24.0)["p90"]
             extra = f"{self.n:,} replications, median and bands"
-            written.append(save_figure(fan_chart_figure(self.scenario, days, b["in_theatre"], extra, p90),
-                                       inside(out_dir, "fan_chart.png")))
-            written.append(save_figure(closure_cdf_figure(
-                self.scenario, [_d(h) for h in self.closure_h], [_d(h) for h in self.closure95_h]),
-                inside(out_dir, "closure_cdf.png")))
+            written.append(
+                save_figure(
+                    fan_chart_figure(self.scenario, days, b["in_theatre"], extra, p90),
+                    inside(out_dir, "fan_chart.png"),
+                )
+            )
+            written.append(
+                save_figure(
+                    closure_cdf_figure(
+                        self.scenario, [_d(h) for h in self.closure_h], [_d(h) for h in self.closure95_h]
+                    ),
+                    inside(out_dir, "closure_cdf.png"),
+                )
+            )
         return written
 
 

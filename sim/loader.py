@@ -33,8 +33,7 @@ _INDEX = re.compile(r"\[(-?[0-9]+)\]")
 _NUMBER = re.compile(r"-?[0-9]+")
 
 
-def load_scenario(path: str | FsPath, overrides: Sequence[str] = (),
-                  events: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: str | FsPath, overrides: Sequence[str] = (), events: Sequence[str] = ()) -> Scenario:
     """Load, override and validate a scenario file; raise :class:`ScenarioError` if bad.
 
     ``overrides`` are ``--set`` strings; ``events`` are ``--event`` strings, added to the
@@ -128,7 +127,9 @@ def out_of_schema(part: str) -> bool:
     return "[" in part or part in {"float", "int", "str", "bool", "date", "Distribution", "none"}
 
 
-def _schema_problems(src: Source, exc: ValidationError, origins: dict[Path, tuple[str, str]]) -> list[Problem]:
+def _schema_problems(
+    src: Source, exc: ValidationError, origins: dict[Path, tuple[str, str]]
+) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
@@ -194,7 +195,9 @@ def _split_key(key: str) -> list[str]:
     return [p for p in _INDEX.sub(r".\1", key).split(".") if p != ""]
 
 
-def apply_overrides(src: Source, overrides: Sequence[str], kind: str = "--set") -> dict[Path, tuple[str, str]]:
+def apply_overrides(
+    src: Source, overrides: Sequence[str], kind: str = "--set"
+) -> dict[Path, tuple[str, str]]:
     """Apply ``dotted.key=value`` overrides to ``src.data`` in place.
 
     Returns where each overridden path came from (``"N"`` for the N-th ``--set``). List items
@@ -207,14 +210,18 @@ def apply_overrides(src: Source, overrides: Sequence[str], kind: str = "--set") 
         key, sep, raw = text.partition("=")
         key = key.strip()
         if not sep or not key:
-            problems.append(Problem(kind, label, key or "(key)",
-                                    f"expected key=value, e.g. fleets.het.count=60; got {text!r}"))
+            problems.append(
+                Problem(
+                    kind, label, key or "(key)", f"expected key=value, e.g. fleets.het.count=60; got {text!r}"
+                )
+            )
             continue
         try:
             value = parse_yaml(raw, "--set").data if raw.strip() else None
         except ScenarioError as exc:
-            problems.append(Problem(kind, label, key, f"value {raw!r} is not valid YAML: "
-                                    + exc.problems[0].message))
+            problems.append(
+                Problem(kind, label, key, f"value {raw!r} is not valid YAML: " + exc.problems[0].message)
+            )
             continue
         if value is None:
             problems.append(Problem(kind, label, key, "give a value after '='"))
@@ -251,8 +258,7 @@ def _set_value(data: dict[str, Any], parts: list[str], value: Any) -> Path:
         is_model = bool(allowed) or _type_at(tuple(path)) is Scenario
         if part not in node:
             if is_model and part not in allowed:
-                raise KeyError(f"unknown key {part!r} in {dotted(tuple(path))}"
-                               f"{suggest(part, allowed)}")
+                raise KeyError(f"unknown key {part!r} in {dotted(tuple(path))}{suggest(part, allowed)}")
             if not is_model and _type_at((*path, part)) is not None and not last:
                 kind = dotted(tuple(path))
                 raise KeyError(f"no {kind} entry named {part!r}{suggest(part, node)}")

@@ -43,24 +43,41 @@ def build_result(eng: Engine) -> Result:
     horizon = max(end, 1e-9)
     utilisation = {u.name: round(u.utilisation(0.0, horizon), 4) for u in usages}
     return Result(
-        scenario=s, seed=eng.streams.seed, replication=eng.streams.replication,
-        deterministic=eng.streams.deterministic, completed=completed, end_h=end,
+        scenario=s,
+        seed=eng.streams.seed,
+        replication=eng.streams.replication,
+        deterministic=eng.streams.deterministic,
+        completed=completed,
+        end_h=end,
         closure_h=closure,
-        closure95_h=closure95(eng) if all(t is not None or c for t, c in zip(eng.phase_start, eng.cancelled, strict=True)) else None,
+        closure95_h=closure95(eng)
+        if all(t is not None or c for t, c in zip(eng.phase_start, eng.cancelled, strict=True))
+        else None,
         phase_start_h=dict(zip(eng.phase_ids, eng.phase_start, strict=True)),
         phase_closure_h=dict(zip(eng.phase_ids, eng.phase_close, strict=True)),
         site_empty_h=dict(zip(w.sites, eng.empty_at, strict=True)),
         site_last_departure_h=dict(zip(w.sites, eng.last_departure, strict=True)),
-        remaining=remaining, in_transit={w.classes[c]: n for c, n in enumerate(w.transit) if n},
+        remaining=remaining,
+        in_transit={w.classes[c]: n for c, n in enumerate(w.transit) if n},
         binding=[] if completed else not_finished(eng),
-        convoys=eng.convoys, days=days, personnel=levels[:, :-1], transit_personnel=levels[:, -1],
-        in_theatre_sites=s.in_theatre(), kernel_events=next(eng.env._eid), snapshots=w.snapshots,
-        daily=daily_series(eng, len(days)), utilisation=utilisation,
-        binding_by_phase=binding_by_phase(eng, usages), disposition=disposition(eng),
-        waits={"escort_hours": round(eng.escorts.wait_hours, 4) if eng.escorts else 0.0,
-               "crossing_hours": {cid: round(c.wait_hours, 4) for cid, c in eng.crossings.items()},
-               "disruption_delay_hours": round(sum(eng.delays), 4),
-               "breakdowns": eng.breakdowns, "turn_backs": eng.turn_backs},
+        convoys=eng.convoys,
+        days=days,
+        personnel=levels[:, :-1],
+        transit_personnel=levels[:, -1],
+        in_theatre_sites=s.in_theatre(),
+        kernel_events=next(eng.env._eid),
+        snapshots=w.snapshots,
+        daily=daily_series(eng, len(days)),
+        utilisation=utilisation,
+        binding_by_phase=binding_by_phase(eng, usages),
+        disposition=disposition(eng),
+        waits={
+            "escort_hours": round(eng.escorts.wait_hours, 4) if eng.escorts else 0.0,
+            "crossing_hours": {cid: round(c.wait_hours, 4) for cid, c in eng.crossings.items()},
+            "disruption_delay_hours": round(sum(eng.delays), 4),
+            "breakdowns": eng.breakdowns,
+            "turn_backs": eng.turn_backs,
+        },
     )
 
 
@@ -94,7 +111,9 @@ def not_finished(eng: Engine) -> list[str]:
         if eng.phase_close[i] is not None:
             continue
         if eng.phase_start[i] is None:
-            waits = [d for d in eng.scenario.phases[i].after if eng.phase_close[eng.phase_ids.index(d)] is None]
+            waits = [
+                d for d in eng.scenario.phases[i].after if eng.phase_close[eng.phase_ids.index(d)] is None
+            ]
             why = f"waiting for {', '.join(waits)} to close" if waits else "its start_day is past the horizon"
             out.append(f"phase {pid} never started: {why}")
             continue
@@ -104,11 +123,15 @@ def not_finished(eng: Engine) -> list[str]:
         if held:
             out.append(f"phase {pid} was paused at the horizon at {', '.join(held)}")
         elif busiest is not None and busiest.utilisation(start, eng.env.now) > 0:
-            out.append(f"phase {pid} was still moving at the horizon; busiest resource "
-                       f"{busiest.name} ({busiest.utilisation(start, eng.env.now):.0%} busy)")
+            out.append(
+                f"phase {pid} was still moving at the horizon; busiest resource "
+                f"{busiest.name} ({busiest.utilisation(start, eng.env.now):.0%} busy)"
+            )
         else:
-            out.append(f"phase {pid} was still open at the horizon and nothing was moving "
-                       "(no vehicle could take its cargo)")
+            out.append(
+                f"phase {pid} was still open at the horizon and nothing was moving "
+                "(no vehicle could take its cargo)"
+            )
     return out
 
 
@@ -126,7 +149,9 @@ def binding_by_phase(eng: Engine, usages: list[Usage]) -> dict[str, dict[str, An
     """For each closed phase, the resource that was busiest while it was open."""
     out: dict[str, dict[str, Any]] = {}
     for i, pid in enumerate(eng.phase_ids):
-        t0, t1 = eng.phase_start[i], eng.phase_close[i] if eng.phase_close[i] is not None else eng.env.now
+        t0 = eng.phase_start[i]
+        closed = eng.phase_close[i]
+        t1 = float(eng.env.now) if closed is None else closed
         if t0 is None or t1 <= t0 or not usages:
             out[pid] = {"resource": None, "utilisation": None}
             continue
@@ -155,8 +180,11 @@ def daily_series(eng: Engine, n_days: int) -> dict[str, np.ndarray]:
     for t in eng.sorties:
         if int(t // 24) < n_days:
             sorties[int(t // 24)] += 1
-    out: dict[str, np.ndarray] = {"vehicles_on_road": np.round(on_road, 4), "convoys_departed": convoys,
-                                  "sorties": sorties}
+    out: dict[str, np.ndarray] = {
+        "vehicles_on_road": np.round(on_road, 4),
+        "convoys_departed": convoys,
+        "sorties": sorties,
+    }
     for cid, cr in eng.crossings.items():
         out[f"queue_{cid}"] = cr.daily_max_queue(n_days)
     for mode in ("road", "air"):
@@ -177,8 +205,11 @@ def disposition(eng: Engine) -> dict[str, dict[str, Any]]:
             for c in range(len(w.classes)):
                 retro[c] += line.arrived[c]
     out: dict[str, dict[str, Any]] = {}
-    for kind, counts in (("retrograde", retro), ("transfer", w.disposed["transfer"]),
-                         ("destroy", w.disposed["destroy"])):
+    for kind, counts in (
+        ("retrograde", retro),
+        ("transfer", w.disposed["transfer"]),
+        ("destroy", w.disposed["destroy"]),
+    ):
         units = {w.classes[c]: n for c, n in enumerate(counts) if n and c != w.personnel}
         tons = sum(n * w.tons[c] for c, n in enumerate(counts) if c != w.personnel)
         out[kind] = {"units": units, "short_tons": round(tons, 2)}

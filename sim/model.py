@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -48,7 +48,7 @@ def schedule_late(env: simpy.Environment, callback: Callable[[simpy.Event], None
     event._ok = True  # a triggered event, scheduled by hand with a lower priority
     event._value = None
     event.callbacks.append(callback)
-    env.schedule(event, priority=LATE)
+    env.schedule(event, priority=cast(Any, LATE))
 
 
 class Engine:
@@ -80,12 +80,14 @@ class Engine:
         self.crossings = {cid: Crossing(self.env, cid, spec) for cid, spec in s.crossings.items()}
         teams = s.convoy.escort_teams
         self.escorts = Escorts(self.env, teams) if teams else None
-        self.slot_hours = [24.0 / site.airfield.sorties_per_day if site.airfield else math.inf
-                           for site in s.sites.values()]
+        self.slot_hours = [
+            24.0 / site.airfield.sorties_per_day if site.airfield else math.inf for site in s.sites.values()
+        ]
         self.slots = [TeamLedger(1) for _ in w.sites]
         self.slot_usage = [Usage(f"airfield:{sid}", 1.0) for sid in w.sites]
-        self.team_usage = [Usage(f"loading:{sid}", float(site.loading_teams or 0))
-                           for sid, site in s.sites.items()]
+        self.team_usage = [
+            Usage(f"loading:{sid}", float(site.loading_teams or 0)) for sid, site in s.sites.items()
+        ]
         self.fleet_usage = [Usage(f"fleet:{f.id}", float(f.count)) for f in w.fleets]
         self.fleet_out = [0] * len(w.fleets)
         self.disposal = [TeamLedger(site.disposal_teams) for site in s.sites.values()]
@@ -117,9 +119,13 @@ class Engine:
                 self.env.process(self._daily_availability(f))
         self.maybe_stop()
         horizon = self.env.timeout(self.scenario.horizon_days * 24.0)
-        horizon.callbacks.append(lambda _e: None if self.stop.triggered else self.stop.succeed())
+        horizon.callbacks.append(self._at_horizon)
         self.request_plan()
         self.env.run(until=self.stop)
+
+    def _at_horizon(self, _event: simpy.Event) -> None:
+        if not self.stop.triggered:
+            self.stop.succeed()
 
     def request_plan(self) -> None:
         """Ask the dispatcher to run at the end of this instant (once, however often asked)."""
@@ -134,10 +140,12 @@ class Engine:
 
     def wake_at(self, hours: float) -> None:
         """Make sure the dispatcher runs at ``hours`` (e.g. when a pause ends)."""
+
         def wake() -> Generator[simpy.Event, Any, None]:
             yield self.env.timeout(max(0.0, hours - self.env.now))
             self.signal_pause_change()
             self.request_plan()
+
         self.env.process(wake())
 
     def signal_pause_change(self) -> None:
@@ -148,8 +156,9 @@ class Engine:
     def pause_left(self, site: int, phases: set[int]) -> float:
         """Hours until every pause that holds a convoy at ``site`` for ``phases`` ends."""
         w, now = self.world, self.env.now
-        until = max([w.paused_all, w.paused_sites.get(site, -1.0),
-                     *(w.paused_phases.get(p, -1.0) for p in phases)])
+        until = max(
+            [w.paused_all, w.paused_sites.get(site, -1.0), *(w.paused_phases.get(p, -1.0) for p in phases)]
+        )
         return 1e9 if math.isinf(until) else max(0.0, until - now)
 
     # ------------------------------------------------------------------ geography
@@ -158,7 +167,9 @@ class Engine:
         s, w = self.scenario, self.world
         sa, sb = s.sites[w.sites[a]], s.sites[w.sites[b]]
         for site in (sa, sb):
-            if site.airfield is None or (site.airfield.types is not None and fleet.id not in site.airfield.types):
+            if site.airfield is None or (
+                site.airfield.types is not None and fleet.id not in site.airfield.types
+            ):
                 return None
         given = self._air.get((w.sites[a], w.sites[b]))
         if given is not None:
@@ -248,8 +259,9 @@ class Engine:
         """Close phase ``i`` if it has opened (or was cancelled) and all its lines are done."""
         if i < 0 or self.phase_close[i] is not None:
             return
-        if (self.phase_start[i] is not None or self.cancelled[i]) and \
-                all(line.done() for line in self.phase_lines[i]):
+        if (self.phase_start[i] is not None or self.cancelled[i]) and all(
+            line.done() for line in self.phase_lines[i]
+        ):
             self.phase_close[i] = self.env.now
             self.closed[i].succeed()
             self.open_phases -= 1
@@ -283,7 +295,7 @@ class Engine:
         w, total = self.world, fleet.spec.count
         while True:
             share = self.streams.draw(fleet.spec.availability, "availability_day", fleet.id)
-            target = total - int(round(total * min(1.0, max(0.0, share))))
+            target = total - round(total * min(1.0, max(0.0, share)))
             down = sum(row[fleet.index] for row in self.down)
             for site in range(len(w.sites)):
                 while down < target and w.idle[site][fleet.index] > 0:
@@ -304,7 +316,11 @@ class Engine:
 
 
 def simulate(
-    scenario: Scenario, *, seed: int = 0, replication: int = 0, deterministic: bool = False,
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    replication: int = 0,
+    deterministic: bool = False,
     audit: bool = False,
 ) -> Result:
     """Run one replication of ``scenario`` and return its :class:`Result`.

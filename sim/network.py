@@ -13,6 +13,7 @@ or the times given in ``air_routes``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -72,8 +73,11 @@ class Network:
 
     def too_weak(self, gross_tons: float) -> frozenset[str]:
         """Crossings whose weight limit a vehicle of ``gross_tons`` exceeds."""
-        return frozenset(cid for cid, c in self.scenario.crossings.items()
-                         if c.max_short_tons is not None and gross_tons > c.max_short_tons)
+        return frozenset(
+            cid
+            for cid, c in self.scenario.crossings.items()
+            if c.max_short_tons is not None and gross_tons > c.max_short_tons
+        )
 
     def path(self, origin: str, dest: str, avoid: frozenset[str] = frozenset()) -> tuple[Leg, ...] | None:
         """Legs of the shortest path avoiding ``avoid`` crossings; ``()`` if origin is dest,
@@ -105,14 +109,16 @@ class Network:
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             return None
         legs = []
-        for a, b in zip(nodes, nodes[1:], strict=False):
+        for a, b in itertools.pairwise(nodes):
             edges = self.graph.get_edge_data(a, b)
-            key = min((k for k in edges if not (edges[k]["crossings"] & avoid)),
-                      key=lambda k: (edges[k]["km"], k))
+            key = min(
+                (k for k in edges if not (edges[k]["crossings"] & avoid)), key=lambda k: (edges[k]["km"], k)
+            )
             km = float(edges[key]["km"])
             points = crossing_points(self.scenario, key)
             forward = self.scenario.routes[key].from_ == a
             marks = tuple(sorted((cid, at if forward else km - at) for cid, at in points))
-            legs.append(Leg(route=key, origin=a, dest=b, km=km,
-                            crossings=tuple(sorted(marks, key=lambda m: m[1]))))
+            legs.append(
+                Leg(route=key, origin=a, dest=b, km=km, crossings=tuple(sorted(marks, key=lambda m: m[1])))
+            )
         return tuple(legs)

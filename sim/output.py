@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import IO, Any
 
 
-
 def default_out_dir(scenario_path: str | Path) -> Path:
     """``results/<file stem>/`` under the current folder."""
     return Path("results") / Path(scenario_path).stem
@@ -58,7 +57,11 @@ def _umask() -> int:
 
 def write_text(path: Path, text: str) -> Path:
     """Atomically write UTF-8 text."""
-    return write_atomic(path, lambda fh: fh.write(text.encode("utf-8")))
+
+    def put(fh: IO[bytes]) -> None:
+        fh.write(text.encode("utf-8"))
+
+    return write_atomic(path, put)
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -12,21 +12,38 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
 from .output import write_atomic
 from .results import Result
 from .schema import Scenario
 
-PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#bf9000",
-           "#a50021", "#00827f", "#595959"]
+PALETTE = [
+    "#1f4e79",
+    "#c55a11",
+    "#548235",
+    "#7f6000",
+    "#7030a0",
+    "#2e75b6",
+    "#bf9000",
+    "#a50021",
+    "#00827f",
+    "#595959",
+]
 
 
-def _dates(start: dt.date, days: np.ndarray) -> list[dt.datetime]:
-    origin = dt.datetime.combine(start, dt.time())
-    return [origin + dt.timedelta(days=float(d)) for d in days]
+def _x(when: dt.date | dt.datetime) -> float:
+    """A date or time as matplotlib's float day number (what its date axes plot)."""
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time())
+    return float(date2num(when))
+
+
+def _dates(start: dt.date, days: np.ndarray) -> np.ndarray:
+    return _x(start) + np.asarray(days, dtype=float)
 
 
 def _new_figure(width: float = 11.0, height: float = 6.0) -> Figure:
@@ -47,27 +64,39 @@ def _view_days(scenario: Scenario, last_day: float | None) -> float:
     return float(min(scenario.horizon_days, max(14.0, np.ceil(last_day * 1.15 + 3))))
 
 
-def _observations(ax: object, scenario: Scenario, since: dt.date, until: dt.date | None = None) -> None:
+def _observations(ax: Axes, scenario: Scenario, since: dt.date, until: dt.date | None = None) -> None:
     """Dated observations as markers with labels: filled for theatre totals, hollow for one site."""
     shown = [ob for ob in scenario.observations if ob.date >= since and (until is None or ob.date < until)]
     for i, ob in enumerate(shown):
         site = ob.site is not None
-        ax.plot([ob.date], [ob.personnel], marker="o" if site else "D", ms=7, zorder=5,  # type: ignore[attr-defined]
-                color="black", markerfacecolor="white" if site else "black")
+        ax.plot(
+            [_x(ob.date)],
+            [ob.personnel],
+            marker="o" if site else "D",
+            ms=7,
+            zorder=5,
+            color="black",
+            markerfacecolor="white" if site else "black",
+        )
         text = (ob.label or f"{ob.personnel:,}") + (f" at {ob.site}" if site else "")
-        ax.annotate(f"{text}\n({ob.source})", (ob.date, ob.personnel),  # type: ignore[attr-defined]
-                    xytext=(6, 8 + 16 * (i % 3)), textcoords="offset points", fontsize=7.5,
-                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6})
+        ax.annotate(
+            f"{text}\n({ob.source})",
+            (_x(ob.date), ob.personnel),
+            xytext=(6, 8 + 16 * (i % 3)),
+            textcoords="offset points",
+            fontsize=7.5,
+            arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6},
+        )
 
 
-def _axes_with_history(fig: Figure, scenario: Scenario) -> tuple[object, object | None]:
+def _axes_with_history(fig: Figure, scenario: Scenario) -> tuple[Axes, Axes | None]:
     """The main axes, plus a narrow left panel when observations go back over 30 days."""
     early = [ob for ob in scenario.observations if (scenario.start - ob.date).days > 30]
     if not early:
         return fig.add_subplot(), None
     hist, main = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 4]})
     first = min(ob.date for ob in early)
-    hist.set_xlim(first - dt.timedelta(days=20), scenario.start - dt.timedelta(days=14))
+    hist.set_xlim(_x(first - dt.timedelta(days=20)), _x(scenario.start - dt.timedelta(days=14)))
     _observations(hist, scenario, first, scenario.start - dt.timedelta(days=14))
     hist.set_title("earlier observations", fontsize=9, loc="left")
     hist.grid(True, alpha=0.3)
@@ -78,26 +107,27 @@ def _axes_with_history(fig: Figure, scenario: Scenario) -> tuple[object, object 
     return main, hist
 
 
-def _phase_marks(ax: object, scenario: Scenario, starts: dict[str, float | None], top: float) -> None:
+def _phase_marks(ax: Axes, scenario: Scenario, starts: dict[str, float | None], top: float) -> None:
     for pid, h in starts.items():
         if h is None:
             continue
-        when = dt.datetime.combine(scenario.start, dt.time()) + dt.timedelta(hours=h)
-        ax.axvline(when, color="0.35", ls="--", lw=0.8)  # type: ignore[attr-defined]
-        ax.text(when, top, f" {pid}", rotation=90, va="top", ha="left", fontsize=8, color="0.25")  # type: ignore[attr-defined]
+        when = _x(scenario.start) + h / 24.0
+        ax.axvline(when, color="0.35", ls="--", lw=0.8)
+        ax.text(when, top, f" {pid}", rotation=90, va="top", ha="left", fontsize=8, color="0.25")
 
 
-def _style(ax: object, title: str, scenario: Scenario) -> None:
-    ax.set_title(title, fontsize=13, loc="left")  # type: ignore[attr-defined]
-    if ax.get_subplotspec().colspan.start == 0:  # type: ignore[attr-defined]
-        ax.set_ylabel("Personnel in theatre")  # type: ignore[attr-defined]
-    ax.set_xlabel(f"Date (day 0 = {scenario.start.isoformat()})")  # type: ignore[attr-defined]
+def _style(ax: Axes, title: str, scenario: Scenario) -> None:
+    ax.set_title(title, fontsize=13, loc="left")
+    spec = ax.get_subplotspec()
+    if spec is None or spec.colspan.start == 0:
+        ax.set_ylabel("Personnel in theatre")
+    ax.set_xlabel(f"Date (day 0 = {scenario.start.isoformat()})")
     loc = AutoDateLocator()
-    ax.xaxis.set_major_locator(loc)  # type: ignore[attr-defined]
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))  # type: ignore[attr-defined]
-    ax.grid(True, alpha=0.3)  # type: ignore[attr-defined]
-    ax.set_ylim(bottom=0)  # type: ignore[attr-defined]
-    ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}")  # type: ignore[attr-defined]
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+    ax.grid(True, alpha=0.3)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}")
 
 
 def troop_curve_figure(result: Result) -> Figure:
@@ -110,29 +140,46 @@ def troop_curve_figure(result: Result) -> Figure:
     keep = result.days <= view
     days = result.days[keep]
     x = _dates(s.start, days)
-    ids = [sid for i, (sid, inside) in enumerate(zip(result.sites, result.in_theatre_sites, strict=True))
-           if inside and result.personnel[:, i].any()]
+    ids = [
+        sid
+        for i, (sid, inside) in enumerate(zip(result.sites, result.in_theatre_sites, strict=True))
+        if inside and result.personnel[:, i].any()
+    ]
     cols = [result.sites.index(sid) for sid in ids]
     layers = [result.personnel[keep][:, c] for c in cols] + [result.transit_personnel[keep]]
     labels = [s.sites[sid].name or sid for sid in ids] + ["on the road"]
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(ids))] + ["#bfbfbf"]
     ax.stackplot(x, *layers, labels=labels, colors=colors, step="post", alpha=0.9)
     since = s.start - dt.timedelta(days=14)
-    ax.set_xlim(since, x[-1])
+    ax.set_xlim(_x(since), float(x[-1]))
     _observations(ax, s, since)
-    top = float(max(np.max(result.in_theatre[keep]) if len(days) else 0,
-                    max((ob.personnel for ob in s.observations), default=0))) * 1.12 + 1
+    top = (
+        float(
+            max(
+                np.max(result.in_theatre[keep]) if len(days) else 0,
+                max((ob.personnel for ob in s.observations), default=0),
+            )
+        )
+        * 1.12
+        + 1
+    )
     ax.set_ylim(0, top)
     _phase_marks(ax, s, result.phase_start_h, top)
-    status = (f"closure day {result.closure_days:.1f} ({result.summary()['closure_date']})"
-              if result.completed else f"NOT complete at the {s.horizon_days:g}-day horizon")
+    status = (
+        f"closure day {result.closure_days:.1f} ({result.summary()['closure_date']})"
+        if result.completed
+        else f"NOT complete at the {s.horizon_days:g}-day horizon"
+    )
     _style(ax, f"{s.name}\nPersonnel in theatre by site — {status}", s)
     ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
     return fig
 
 
 def fan_chart_figure(
-    scenario: Scenario, days: np.ndarray, bands: dict[str, np.ndarray], title_extra: str,
+    scenario: Scenario,
+    days: np.ndarray,
+    bands: dict[str, np.ndarray],
+    title_extra: str,
     last_day: float | None,
 ) -> Figure:
     """Total personnel in theatre as P10–P90 and P25–P75 bands around the median."""
@@ -141,17 +188,28 @@ def fan_chart_figure(
     view = _view_days(scenario, last_day)
     keep = days <= view
     x = _dates(scenario.start, days[keep])
-    ax.fill_between(x, bands["p10"][keep], bands["p90"][keep], step="post", color="#9dc3e6",
-                    alpha=0.6, label="P10–P90")
+    ax.fill_between(
+        x, bands["p10"][keep], bands["p90"][keep], step="post", color="#9dc3e6", alpha=0.6, label="P10–P90"
+    )
     if "p25" in bands:
-        ax.fill_between(x, bands["p25"][keep], bands["p75"][keep], step="post", color="#2e75b6",
-                        alpha=0.5, label="P25–P75")
+        ax.fill_between(
+            x,
+            bands["p25"][keep],
+            bands["p75"][keep],
+            step="post",
+            color="#2e75b6",
+            alpha=0.5,
+            label="P25–P75",
+        )
     ax.step(x, bands["p50"][keep], where="post", color="#1f4e79", lw=2, label="median (P50)")
     since = scenario.start - dt.timedelta(days=14)
-    ax.set_xlim(since, x[-1])
+    ax.set_xlim(_x(since), float(x[-1]))
     _observations(ax, scenario, since)
-    top = float(max(np.max(bands["p90"][keep]), max((o.personnel for o in scenario.observations),
-                                                     default=0))) * 1.12 + 1
+    top = (
+        float(max(np.max(bands["p90"][keep]), max((o.personnel for o in scenario.observations), default=0)))
+        * 1.12
+        + 1
+    )
     ax.set_ylim(0, top)
     _style(ax, f"{scenario.name}\nPersonnel in theatre — {title_extra}", scenario)
     ax.legend(loc="upper right", fontsize=9)
@@ -159,14 +217,18 @@ def fan_chart_figure(
 
 
 def closure_cdf_figure(
-    scenario: Scenario, closure_days: Sequence[float | None], closure95_days: Sequence[float | None],
+    scenario: Scenario,
+    closure_days: Sequence[float | None],
+    closure95_days: Sequence[float | None],
 ) -> Figure:
     """Probability that the withdrawal is complete by each date (100 % and 95 % closure)."""
     fig = _new_figure(10.0, 5.5)
     ax = fig.add_subplot()
     n = len(closure_days)
-    for values, label, color in ((closure95_days, "95 % closure", "#c55a11"),
-                                 (closure_days, "100 % closure", "#1f4e79")):
+    for values, label, color in (
+        (closure95_days, "95 % closure", "#c55a11"),
+        (closure_days, "100 % closure", "#1f4e79"),
+    ):
         done = np.sort(np.array([v for v in values if v is not None], dtype=float))
         if len(done) == 0:
             continue
@@ -176,8 +238,11 @@ def closure_cdf_figure(
     ax.set_ylim(0, 1.02)
     ax.axhline(0.5, color="0.6", lw=0.7, ls=":")
     ax.axhline(0.9, color="0.6", lw=0.7, ls=":")
-    ax.set_title(f"{scenario.name}\nProbability the withdrawal is complete by date "
-                 f"({n:,} replications)", fontsize=13, loc="left")
+    ax.set_title(
+        f"{scenario.name}\nProbability the withdrawal is complete by date ({n:,} replications)",
+        fontsize=13,
+        loc="left",
+    )
     ax.set_ylabel("Probability complete")
     ax.set_xlabel(f"Date (day 0 = {scenario.start.isoformat()})")
     loc = AutoDateLocator()
@@ -192,26 +257,35 @@ def closure_cdf_figure(
 def gantt_figure(result: Result) -> Figure:
     """Each base from its first loading to empty (or its last departure), events marked."""
     s = result.scenario
-    origin = dt.datetime.combine(s.start, dt.time())
+    origin = _x(s.start)
     rows = []
     for sid in result.sites:
-        starts = [c.formed_h for c in result.convoys
-                  if c.origin == sid and c.kind == "loaded" and c.depart_h is not None]
+        starts = [
+            c.formed_h
+            for c in result.convoys
+            if c.origin == sid and c.kind == "loaded" and c.depart_h is not None
+        ]
         if not starts:
             continue
         end = result.site_empty_h[sid] or result.site_last_departure_h[sid] or max(starts)
         rows.append((sid, min(starts), end, result.site_empty_h[sid] is not None))
     fig = _new_figure(11.0, 1.6 + 0.55 * max(1, len(rows)))
     ax = fig.add_subplot()
-    for k, (sid, a, b, empty) in enumerate(rows):
-        ax.barh(k, (b - a) / 24.0, left=origin + dt.timedelta(hours=a), height=0.5,
-                color=PALETTE[k % len(PALETTE)], alpha=0.85)
+    for k, (_sid, a, b, empty) in enumerate(rows):
+        ax.barh(
+            k,
+            (b - a) / 24.0,
+            left=origin + a / 24.0,
+            height=0.5,
+            color=PALETTE[k % len(PALETTE)],
+            alpha=0.85,
+        )
         note = "empty" if empty else "residual stays"
-        ax.text(origin + dt.timedelta(hours=b), k, f"  {note}, day {b / 24:.1f}", va="center", fontsize=8)
+        ax.text(origin + b / 24.0, k, f"  {note}, day {b / 24:.1f}", va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), [s.sites[r[0]].name or r[0] for r in rows])
     ax.invert_yaxis()
     for ev in s.events:
-        when = ev.date if ev.date is not None else (origin + dt.timedelta(days=ev.day or 0.0))
+        when = _x(ev.date) if ev.date is not None else origin + (ev.day or 0.0)
         ax.axvline(when, color="#a50021", lw=0.9, ls=":")
         ax.text(when, -0.6, f" {ev.type}", rotation=90, va="bottom", fontsize=7, color="#a50021")
     loc = AutoDateLocator()

@@ -139,7 +139,9 @@ class Crossing:
             yield env.timeout(transit)
         return waited
 
-    def _release(self, req: simpy.Event, hours: float) -> Generator[simpy.Event, Any, None]:
+    def _release(
+        self, req: simpy.resources.resource.Request, hours: float
+    ) -> Generator[simpy.Event, Any, None]:
         if hours > 0:
             yield self.env.timeout(hours)
         self.resource.release(req)
@@ -147,8 +149,9 @@ class Crossing:
     def daily_max_queue(self, days: int) -> np.ndarray:
         """The longest queue (convoys waiting to start through) during each day."""
         out = np.zeros(days, dtype=np.int64)
-        marks = sorted([(a, 1) for a, _ in self.waits] + [(b, -1) for _, b in self.waits],
-                       key=lambda m: (m[0], m[1]))
+        marks = sorted(
+            [(a, 1) for a, _ in self.waits] + [(b, -1) for _, b in self.waits], key=lambda m: (m[0], m[1])
+        )
         level, day = 0, 0
         for t, step in marks:
             d = min(int(t // 24.0), days)
@@ -173,7 +176,9 @@ class Escorts:
         self.wait_hours = 0.0
         self.waits = 0
 
-    def release_after(self, req: simpy.Event, start: float, hours: float) -> Generator[simpy.Event, Any, None]:
+    def release_after(
+        self, req: simpy.resources.resource.Request, start: float, hours: float
+    ) -> Generator[simpy.Event, Any, None]:
         """Keep the team until it is back, then free it."""
         self.usage.add(start, self.env.now + hours)
         yield self.env.timeout(hours)

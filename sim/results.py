@@ -100,7 +100,7 @@ class Result:
     def in_theatre(self) -> np.ndarray:
         """Personnel in theatre per day: in-theatre sites plus those on the road."""
         mask = np.array(self.in_theatre_sites, dtype=bool)
-        return self.personnel[:, mask].sum(axis=1) + self.transit_personnel
+        return np.asarray(self.personnel[:, mask].sum(axis=1) + self.transit_personnel)
 
     @property
     def closure_days(self) -> float | None:
@@ -179,30 +179,63 @@ class Result:
         rows = []
         for k, day in enumerate(self.days):
             date = (self.scenario.start + dt.timedelta(days=int(day))).isoformat()
-            rows.append([int(day), date, *(int(v) for v in self.personnel[k]),
-                         int(self.transit_personnel[k]), int(theatre[k])])
+            rows.append(
+                [
+                    int(day),
+                    date,
+                    *(int(v) for v in self.personnel[k]),
+                    int(self.transit_personnel[k]),
+                    int(theatre[k]),
+                ]
+            )
         return header, rows
 
     def convoy_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Header and rows of ``events.csv``: one row per convoy."""
         classes = self.scenario.classes
         fleets = list(self.scenario.fleets)
-        header = ["convoy", "kind", "mode", "origin", "destination", "phases", "formed_day", "depart_day",
-                  "arrive_day", "unloaded_day", "vehicles",
-                  *(f"vehicles_{f}" for f in fleets), *classes]
+        header = [
+            "convoy",
+            "kind",
+            "mode",
+            "origin",
+            "destination",
+            "phases",
+            "formed_day",
+            "depart_day",
+            "arrive_day",
+            "unloaded_day",
+            "vehicles",
+            *(f"vehicles_{f}" for f in fleets),
+            *classes,
+        ]
         rows = []
         for c in self.convoys:
-            rows.append([
-                c.id, c.kind, c.mode, c.origin, c.dest, " ".join(c.phases),
-                *(rounded(hours_to_days(h), 6) for h in (c.formed_h, c.depart_h, c.arrive_h, c.unloaded_h)),
-                sum(c.vehicles.values()), *(c.vehicles.get(f, 0) for f in fleets),
-                *(c.cargo.get(k, 0) for k in classes),
-            ])
+            rows.append(
+                [
+                    c.id,
+                    c.kind,
+                    c.mode,
+                    c.origin,
+                    c.dest,
+                    " ".join(c.phases),
+                    *(
+                        rounded(hours_to_days(h), 6)
+                        for h in (c.formed_h, c.depart_h, c.arrive_h, c.unloaded_h)
+                    ),
+                    sum(c.vehicles.values()),
+                    *(c.vehicles.get(f, 0) for f in fleets),
+                    *(c.cargo.get(k, 0) for k in classes),
+                ]
+            )
         return header, rows
 
 
 def daily_levels(
-    changes: list[tuple[float, int, int, int]], cls: int, nodes: int, initial: np.ndarray,
+    changes: list[tuple[float, int, int, int]],
+    cls: int,
+    nodes: int,
+    initial: np.ndarray,
     days: np.ndarray,
 ) -> np.ndarray:
     """Level of class ``cls`` at each node at 00:00 of each day (after that instant's events).

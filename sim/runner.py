@@ -47,6 +47,7 @@ DEFAULT_CHUNK = 25
 class ExecutorError(Exception):
     """An executor could not be started or reached (not a problem with the scenario)."""
 
+
 Task = tuple[int, int, int]  # (point, start, stop)
 
 
@@ -58,16 +59,23 @@ class Point:
     factors: dict[str, Any] = field(default_factory=dict)
 
 
-def replicate(scenario: Scenario, seed: int, point: int, start: int, stop: int,
-              deterministic: bool = False) -> ChunkResult:
+def replicate(
+    scenario: Scenario, seed: int, point: int, start: int, stop: int, deterministic: bool = False
+) -> ChunkResult:
     """Run replications ``start..stop-1`` of one scenario and pack them compactly."""
     k = stop - start
     n_days = int(np.floor(scenario.horizon_days)) + 1
     n_sites, n_phases = len(scenario.sites), len(scenario.phases)
     out = ChunkResult(
-        point=point, start=start, completed=np.zeros(k, bool), closure_h=np.full(k, np.nan),
-        closure95_h=np.full(k, np.nan), end_h=np.zeros(k), kernel_events=np.zeros(k, np.int64),
-        phases_h=np.full((k, n_phases), np.nan), sites_empty_h=np.full((k, n_sites), np.nan),
+        point=point,
+        start=start,
+        completed=np.zeros(k, bool),
+        closure_h=np.full(k, np.nan),
+        closure95_h=np.full(k, np.nan),
+        end_h=np.zeros(k),
+        kernel_events=np.zeros(k, np.int64),
+        phases_h=np.full((k, n_phases), np.nan),
+        sites_empty_h=np.full((k, n_sites), np.nan),
         curve=np.zeros((k, n_days, n_sites + 1), np.int32),
     )
     for i, rep in enumerate(range(start, stop)):
@@ -116,9 +124,17 @@ def _drain(futures: Iterable[Future[ChunkResult]], on_result: OnResult) -> None:
         on_result(fut.result())
 
 
-def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], seed: int, deterministic: bool,
-              on_result: OnResult, *, jobs: int = 1, executor: str = "local",
-              scheduler: str | None = None) -> None:
+def run_tasks(
+    tasks: Sequence[Task],
+    scenarios: list[Scenario],
+    seed: int,
+    deterministic: bool,
+    on_result: OnResult,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> None:
     """Run tasks on the chosen executor, handing each chunk to ``on_result`` as it finishes."""
     if not tasks:
         return
@@ -128,20 +144,30 @@ def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], seed: int, deter
         for point, start, stop in tasks:
             on_result(replicate(scenarios[point], seed, point, start, stop, deterministic))
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                   initargs=(scenarios, seed, deterministic))
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init_worker, initargs=(scenarios, seed, deterministic)
+        )
         try:
             _drain((pool.submit(_run_task, *t) for t in tasks), on_result)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], seed: int, deterministic: bool,
-              on_result: OnResult, jobs: int, scheduler: str | None) -> None:
+def _run_dask(
+    tasks: Sequence[Task],
+    scenarios: list[Scenario],
+    seed: int,
+    deterministic: bool,
+    on_result: OnResult,
+    jobs: int,
+    scheduler: str | None,
+) -> None:
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the optional extra
-        raise ExecutorError("the dask executor needs the optional extra: pip install 'posture[dask]'") from None
+        raise ExecutorError(
+            "the dask executor needs the optional extra: pip install 'posture[dask]'"
+        ) from None
     cluster = None
     if scheduler:
         try:
@@ -149,8 +175,13 @@ def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], seed: int, deter
         except (OSError, TimeoutError) as exc:
             raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     else:
-        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=max(1, jobs),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
         client = Client(cluster)
     try:
         context = client.scatter((scenarios, seed, deterministic), broadcast=True)
@@ -168,20 +199,34 @@ def chunk_tasks(points: int, n: int, chunk: int = DEFAULT_CHUNK) -> list[Task]:
     return [(p, s, min(s + chunk, n)) for p in range(points) for s in range(0, n, chunk)]
 
 
-def fingerprint(points: Sequence[Point], n: int, seed: int, deterministic: bool, chunk: int) -> dict[str, str]:
+def fingerprint(
+    points: Sequence[Point], n: int, seed: int, deterministic: bool, chunk: int
+) -> dict[str, str]:
     """What a stored result was computed from; a store with another fingerprint is stale."""
     h = hashlib.sha256()
     for p in points:
         h.update(p.scenario.model_dump_json().encode())
         h.update(json.dumps(p.factors, sort_keys=True, default=str).encode())
-    return {"scenarios": h.hexdigest(), "seed": str(seed),
-            "deterministic": str(deterministic), "chunk": str(chunk), "format": "2"}
+    return {
+        "scenarios": h.hexdigest(),
+        "seed": str(seed),
+        "deterministic": str(deterministic),
+        "chunk": str(chunk),
+        "format": "2",
+    }
 
 
 def simulate_many(
-    points: Sequence[Point], n: int, store_path: Path, *, seed: int = 0,
-    deterministic: bool = False, jobs: int = 1, executor: str = "local",
-    scheduler: str | None = None, chunk: int = DEFAULT_CHUNK,
+    points: Sequence[Point],
+    n: int,
+    store_path: Path,
+    *,
+    seed: int = 0,
+    deterministic: bool = False,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> RunStore:
@@ -209,8 +254,16 @@ def simulate_many(
         if progress:
             progress(finished, total)
 
-    run_tasks(todo, [p.scenario for p in points], seed, deterministic, record, jobs=jobs,
-              executor=executor, scheduler=scheduler)
+    run_tasks(
+        todo,
+        [p.scenario for p in points],
+        seed,
+        deterministic,
+        record,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+    )
     store.finalize()
     return store
 
@@ -228,8 +281,12 @@ def parse_factor(text: str) -> tuple[str, list[str]]:
     return key.strip(), [v.strip() for v in parts if v.strip()]
 
 
-def factor_points(path: Path, factors: Sequence[tuple[str, list[str]]],
-                  overrides: Sequence[str] = (), events: Sequence[str] = ()) -> list[Point]:
+def factor_points(
+    path: Path,
+    factors: Sequence[tuple[str, list[str]]],
+    overrides: Sequence[str] = (),
+    events: Sequence[str] = (),
+) -> list[Point]:
     """The full grid of factor values over a scenario file, each point validated.
 
     Values are checked exactly like ``--set`` overrides; a bad one raises
@@ -255,8 +312,9 @@ def _scalar(text: str) -> Any:
         return text
 
 
-def simulate_factors(path: Path, factors: Sequence[tuple[str, list[str]]], n: int,
-                     store_path: Path, **kwargs: Any) -> tuple[list[Point], RunStore]:
+def simulate_factors(
+    path: Path, factors: Sequence[tuple[str, list[str]]], n: int, store_path: Path, **kwargs: Any
+) -> tuple[list[Point], RunStore]:
     """Replicate every point of a factor grid (common random numbers across points)."""
     points = factor_points(path, factors, kwargs.pop("overrides", ()))
     return points, simulate_many(points, n, store_path, **kwargs)

@@ -284,8 +284,16 @@ class SourceRef(Model):
     notes: str | None = None
 
 
-EventType = Literal["pause", "resume", "reinforce", "close_crossing", "open_crossing",
-                    "set_keep", "start_phase", "cancel_phase"]
+EventType = Literal[
+    "pause",
+    "resume",
+    "reinforce",
+    "close_crossing",
+    "open_crossing",
+    "set_keep",
+    "start_phase",
+    "cancel_phase",
+]
 
 
 class Event(Model):
@@ -355,9 +363,10 @@ class Scenario(Model):
         """
         origins = {mv.from_ for ph in self.phases for mv in ph.moves}
         dests = {mv.to for ph in self.phases for mv in ph.moves}
-        return [site.in_theatre if site.in_theatre is not None
-                else not (sid in dests and sid not in origins)
-                for sid, site in self.sites.items()]
+        return [
+            site.in_theatre if site.in_theatre is not None else not (sid in dests and sid not in origins)
+            for sid, site in self.sites.items()
+        ]
 
     def holdings(self, site_id: str) -> dict[str, int]:
         """What a site holds on day 0, by class (personnel included)."""

@@ -18,9 +18,38 @@ import numpy as np
 PERCENTILES = (10, 50, 90)
 
 # Two-sided 97.5 % Student t quantiles for 1..30 degrees of freedom; 1.96 beyond.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+_T975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
 
 
 def t975(df: int) -> float:
@@ -73,7 +102,7 @@ def describe(values: Sequence[float | None] | np.ndarray, scale: float = 1.0) ->
         out["mean"] = None
         out["ci95"] = None
     out["completed_share"] = round(n / len(arr), 6) if len(arr) else 0.0
-    out["n"] = int(len(arr))
+    out["n"] = len(arr)
     return out
 
 

@@ -102,28 +102,44 @@ class RunStore:
     def write(self, chunk: ChunkResult) -> None:
         """Store a chunk and mark it done, in one transaction."""
         rows = [
-            (chunk.point, chunk.start + i, int(chunk.completed[i]), _f(chunk.closure_h[i]),
-             _f(chunk.closure95_h[i]), float(chunk.end_h[i]), int(chunk.kernel_events[i]),
-             chunk.phases_h[i].astype("<f8").tobytes(), chunk.sites_empty_h[i].astype("<f8").tobytes(),
-             chunk.curve[i].astype("<i4").tobytes())
+            (
+                chunk.point,
+                chunk.start + i,
+                int(chunk.completed[i]),
+                _f(chunk.closure_h[i]),
+                _f(chunk.closure95_h[i]),
+                float(chunk.end_h[i]),
+                int(chunk.kernel_events[i]),
+                chunk.phases_h[i].astype("<f8").tobytes(),
+                chunk.sites_empty_h[i].astype("<f8").tobytes(),
+                chunk.curve[i].astype("<i4").tobytes(),
+            )
             for i in range(len(chunk.completed))
         ]
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-            self.db.execute("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?)",
-                            (chunk.point, chunk.start, chunk.stop, self.session))
+            self.db.execute(
+                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?)",
+                (chunk.point, chunk.start, chunk.stop, self.session),
+            )
 
-    def scalars(self, point: int, n: int) -> Iterator[tuple[int, bool, float | None, float | None, float, int, np.ndarray, np.ndarray]]:
+    def scalars(
+        self, point: int, n: int
+    ) -> Iterator[tuple[int, bool, float | None, float | None, float, int, np.ndarray, np.ndarray]]:
         """Rows of one point in replication order, without the curves."""
-        q = ("SELECT rep, completed, closure_h, closure95_h, end_h, kernel_events, phases, sites "
-             "FROM runs WHERE point=? AND rep<? ORDER BY rep")
+        q = (
+            "SELECT rep, completed, closure_h, closure95_h, end_h, kernel_events, phases, sites "
+            "FROM runs WHERE point=? AND rep<? ORDER BY rep"
+        )
         for rep, comp, c, c95, end, ev, ph, si in self.db.execute(q, (point, n)):
             yield (rep, bool(comp), c, c95, end, ev, np.frombuffer(ph, "<f8"), np.frombuffer(si, "<f8"))
 
     def curve_block(self, point: int, n: int, shape: tuple[int, int], days: slice) -> np.ndarray:
         """Personnel curves of replications 0..n-1 of one point for a block of days."""
         q = "SELECT curve FROM runs WHERE point=? AND rep<? ORDER BY rep"
-        blocks = [np.frombuffer(blob, "<i4").reshape(shape)[days] for (blob,) in self.db.execute(q, (point, n))]
+        blocks = [
+            np.frombuffer(blob, "<i4").reshape(shape)[days] for (blob,) in self.db.execute(q, (point, n))
+        ]
         return np.stack(blocks) if blocks else np.zeros((0, *shape), dtype=np.int32)[:, days]
 
     def finalize(self) -> None:

@@ -31,22 +31,41 @@ from .store import RunStore
 WEEK = 1 / (24.0 * 7)
 
 
-def sweep_rows(points: Sequence[Point], store: RunStore, seed: int,
-               deterministic: bool, n: int) -> tuple[list[str], list[dict[str, Any]]]:
+def sweep_rows(
+    points: Sequence[Point], store: RunStore, seed: int, deterministic: bool, n: int
+) -> tuple[list[str], list[dict[str, Any]]]:
     """One record per point: parameters, closure and 95 % closure percentiles (weeks)."""
     keys = list(points[0].factors) if points else []
     records = []
     for i, p in enumerate(points):
         ens = Ensemble(p.scenario, store, i, seed, deterministic, n)
         c, c95 = describe(ens.closure_h, WEEK), describe(ens.closure95_h, WEEK)
-        records.append({**p.factors, "replications": ens.n,
-                        "closure_weeks_p10": c["p10"], "closure_weeks_p50": c["p50"],
-                        "closure_weeks_p90": c["p90"], "closure_weeks_mean": c["mean"],
-                        "closure95_weeks_p10": c95["p10"], "closure95_weeks_p50": c95["p50"],
-                        "closure95_weeks_p90": c95["p90"], "completed_share": c["completed_share"]})
-    header = [*keys, "replications", "closure_weeks_p10", "closure_weeks_p50", "closure_weeks_p90",
-              "closure_weeks_mean", "closure95_weeks_p10", "closure95_weeks_p50",
-              "closure95_weeks_p90", "completed_share"]
+        records.append(
+            {
+                **p.factors,
+                "replications": ens.n,
+                "closure_weeks_p10": c["p10"],
+                "closure_weeks_p50": c["p50"],
+                "closure_weeks_p90": c["p90"],
+                "closure_weeks_mean": c["mean"],
+                "closure95_weeks_p10": c95["p10"],
+                "closure95_weeks_p50": c95["p50"],
+                "closure95_weeks_p90": c95["p90"],
+                "completed_share": c["completed_share"],
+            }
+        )
+    header = [
+        *keys,
+        "replications",
+        "closure_weeks_p10",
+        "closure_weeks_p50",
+        "closure_weeks_p90",
+        "closure_weeks_mean",
+        "closure95_weeks_p10",
+        "closure95_weeks_p50",
+        "closure95_weeks_p90",
+        "completed_share",
+    ]
     return header, records
 
 
@@ -62,7 +81,10 @@ def ranking(keys: Sequence[str], records: Sequence[dict[str, Any]]) -> list[tupl
         by_value: dict[str, list[float | None]] = {}
         for rec in records:
             by_value.setdefault(repr(rec[key]), []).append(rec["closure_weeks_p50"])
-        means = [None if any(v is None for v in vs) else float(np.mean(vs)) for vs in by_value.values()]
+        means = [
+            None if any(v is None for v in vs) else float(np.mean([float(v or 0.0) for v in vs]))
+            for vs in by_value.values()
+        ]
         effect = None if any(m is None for m in means) else max(means) - min(means)  # type: ignore[type-var, operator]
         effects.append((key, None if effect is None else round(effect, 4)))
     return sorted(effects, key=lambda kv: (kv[1] is None, -(kv[1] or 0.0)))
@@ -105,8 +127,17 @@ def _nan(v: float | None) -> float:
     return float("nan") if v is None else v
 
 
-def write_sweep(points: Sequence[Point], store: RunStore, out_dir: Path, seed: int,
-                deterministic: bool, n: int, title: str, *, plot: bool = True) -> tuple[list[Path], list[tuple[str, float | None]]]:
+def write_sweep(
+    points: Sequence[Point],
+    store: RunStore,
+    out_dir: Path,
+    seed: int,
+    deterministic: bool,
+    n: int,
+    title: str,
+    *,
+    plot: bool = True,
+) -> tuple[list[Path], list[tuple[str, float | None]]]:
     """Write ``sweep.csv`` (and ``sweep.png``); return the files and the ranking."""
     header, records = sweep_rows(points, store, seed, deterministic, n)
     keys = list(points[0].factors) if points else []

@@ -42,8 +42,16 @@ def _ref(kind: str, name: str, known: Iterable[str]) -> str:
 def check_scenario(s: Scenario) -> list[Finding]:
     """All cross-reference problems of a schema-valid scenario, in file order."""
     found: list[Finding] = []
-    for check in (_check_classes, _check_fleets, _check_routes, _check_phases, _check_moves,
-                  _check_air_and_crossings, _check_events, _check_observations):
+    for check in (
+        _check_classes,
+        _check_fleets,
+        _check_routes,
+        _check_phases,
+        _check_moves,
+        _check_air_and_crossings,
+        _check_events,
+        _check_observations,
+    ):
         found.extend(check(s))
     return found
 
@@ -52,10 +60,15 @@ def _check_classes(s: Scenario) -> Iterator[Finding]:
     for sid, site in s.sites.items():
         for cls in site.equipment:
             if cls == PERSONNEL:
-                yield ("sites", sid, "equipment", cls), "people go in the site's personnel: key, not in equipment"
+                yield (
+                    ("sites", sid, "equipment", cls),
+                    "people go in the site's personnel: key, not in equipment",
+                )
             elif cls not in s.cargo:
-                yield ("sites", sid, "equipment", cls), _ref("cargo class", cls, s.cargo) + \
-                    " (declare it under cargo:)"
+                yield (
+                    ("sites", sid, "equipment", cls),
+                    _ref("cargo class", cls, s.cargo) + " (declare it under cargo:)",
+                )
 
 
 def _check_fleets(s: Scenario) -> Iterator[Finding]:
@@ -81,7 +94,10 @@ def _check_phases(s: Scenario) -> Iterator[Finding]:
     ids: dict[str, int] = {}
     for i, ph in enumerate(s.phases):
         if ph.id in ids:
-            yield ("phases", i, "id"), f"duplicate phase id {ph.id!r} (also phases[{ids[ph.id]}]); ids must be unique"
+            yield (
+                ("phases", i, "id"),
+                f"duplicate phase id {ph.id!r} (also phases[{ids[ph.id]}]); ids must be unique",
+            )
         ids.setdefault(ph.id, i)
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for i, ph in enumerate(s.phases):
@@ -96,8 +112,12 @@ def _check_phases(s: Scenario) -> Iterator[Finding]:
     except graphlib.CycleError as exc:
         cycle = list(exc.args[1])
         first = min(ids[p] for p in cycle)
-        yield ("phases", first, "after"), "phases depend on each other in a cycle: " + \
-            " -> ".join(cycle) + "; one of them must start on a day or after another phase"
+        yield (
+            ("phases", first, "after"),
+            "phases depend on each other in a cycle: "
+            + " -> ".join(cycle)
+            + "; one of them must start on a day or after another phase",
+        )
 
 
 def _air_ok(s: Scenario, cls: str, a: str, b: str) -> bool:
@@ -116,8 +136,11 @@ def _air_ok(s: Scenario, cls: str, a: str, b: str) -> bool:
 
 
 def _closed_for_good(s: Scenario, by_day: float) -> frozenset[str]:
-    return frozenset(cid for cid, c in s.crossings.items()
-                     if any(w.to_day is None and w.from_day <= by_day for w in c.closures))
+    return frozenset(
+        cid
+        for cid, c in s.crossings.items()
+        if any(w.to_day is None and w.from_day <= by_day for w in c.closures)
+    )
 
 
 def _road_ok(s: Scenario, net: Network, cls: str, a: str, b: str, closed: frozenset[str]) -> str | None:
@@ -132,11 +155,17 @@ def _road_ok(s: Scenario, net: Network, cls: str, a: str, b: str, closed: frozen
     if not net.reachable(a, b, closed):
         return "every route is shut by a crossing closed for good" if closed else "no route"
     for _fid, f in carriers:
-        if f.based_at in s.sites and net.reachable(f.based_at, a, closed | net.too_weak(f.empty_short_tons)) \
-                and net.reachable(a, b, closed | net.too_weak(f.empty_short_tons + tons)):
+        if (
+            f.based_at in s.sites
+            and net.reachable(f.based_at, a, closed | net.too_weak(f.empty_short_tons))
+            and net.reachable(a, b, closed | net.too_weak(f.empty_short_tons + tons))
+        ):
             return None
-    if any(net.reachable(a, b, closed) and not net.reachable(a, b, closed | net.too_weak(f.empty_short_tons + tons))
-           for _fid, f in carriers):
+    if any(
+        net.reachable(a, b, closed)
+        and not net.reachable(a, b, closed | net.too_weak(f.empty_short_tons + tons))
+        for _fid, f in carriers
+    ):
         return "weight limits at the crossings leave it no route"
     return f"no fleet that carries it ({', '.join(f for f, _ in carriers)}) can reach {a!r}"
 
@@ -167,24 +196,43 @@ def _check_moves(s: Scenario) -> Iterator[Finding]:
                 yield (*here, "to"), f"a move must go to another site, got {mv.to!r} twice"
                 continue
             if not net.reachable(mv.from_, mv.to) and not s.aircraft:
-                yield (*here, "to"), (f"no route joins {mv.from_!r} and {mv.to!r}; add a route "
-                                      "(or a chain of routes) between them")
+                yield (
+                    (*here, "to"),
+                    (
+                        f"no route joins {mv.from_!r} and {mv.to!r}; add a route "
+                        "(or a chain of routes) between them"
+                    ),
+                )
                 continue
             held = s.holdings(mv.from_)
             moving = {c for c, n in held.items() if n > mv.keep.get(c, 0)} | arriving[mv.from_]
             for cls in [c for c in s.classes if c in moving]:
-                yield from _carry_problems(s, net, here, cls, mv.from_, mv.to,
-                                           mv.mode or (s.cargo[cls].mode if cls in s.cargo else "any"), closed)
+                yield from _carry_problems(
+                    s,
+                    net,
+                    here,
+                    cls,
+                    mv.from_,
+                    mv.to,
+                    mv.mode or (s.cargo[cls].mode if cls in s.cargo else "any"),
+                    closed,
+                )
 
 
-def _carry_problems(s: Scenario, net: Network, here: Path, cls: str, a: str, b: str, mode: str,
-                    closed: frozenset[str]) -> Iterator[Finding]:
+def _carry_problems(
+    s: Scenario, net: Network, here: Path, cls: str, a: str, b: str, mode: str, closed: frozenset[str]
+) -> Iterator[Finding]:
     air = mode in ("air", "any") and _air_ok(s, cls, a, b)
     if air:
         return
     if mode == "air":
-        yield here, (f"{cls!r} must go by air, but no aircraft type that carries it can use airfields at "
-                     f"both {a!r} and {b!r}; add an airfield (and an aircraft with capacity for it)")
+        yield (
+            here,
+            (
+                f"{cls!r} must go by air, but no aircraft type that carries it can use airfields at "
+                f"both {a!r} and {b!r}; add an airfield (and an aircraft with capacity for it)"
+            ),
+        )
         return
     why = _road_ok(s, net, cls, a, b, closed)
     if why is not None:
@@ -197,7 +245,10 @@ def _check_air_and_crossings(s: Scenario) -> Iterator[Finding]:
         if ac.based_at not in s.sites:
             yield ("aircraft", aid, "based_at"), _ref("site", ac.based_at, s.sites)
         elif s.sites[ac.based_at].airfield is None:
-            yield ("aircraft", aid, "based_at"), f"{ac.based_at!r} has no airfield; aircraft must be based at one"
+            yield (
+                ("aircraft", aid, "based_at"),
+                f"{ac.based_at!r} has no airfield; aircraft must be based at one",
+            )
         for cls in ac.capacity:
             if cls not in classes:
                 yield ("aircraft", aid, "capacity", cls), _ref("cargo class", cls, classes)
@@ -210,10 +261,13 @@ def _check_air_and_crossings(s: Scenario) -> Iterator[Finding]:
             if cls == PERSONNEL or cls not in s.cargo:
                 yield ("sites", sid, "disposition", cls), _ref("equipment class", cls, s.cargo)
             if share.transfer + share.destroy > 1.0 + 1e-9:
-                yield ("sites", sid, "disposition", cls), \
-                    f"transfer + destroy is {share.transfer + share.destroy:g}; the shares must add up to at most 1"
-    for i, r in enumerate(s.air_routes):
-        for key, sid in (("from", r.from_), ("to", r.to)):
+                yield (
+                    ("sites", sid, "disposition", cls),
+                    f"transfer + destroy is {share.transfer + share.destroy:g}; "
+                    "the shares must add up to at most 1",
+                )
+    for i, air in enumerate(s.air_routes):
+        for key, sid in (("from", air.from_), ("to", air.to)):
             if sid not in s.sites:
                 yield ("air_routes", i, key), _ref("site", sid, s.sites)
             elif s.sites[sid].airfield is None:
@@ -226,20 +280,30 @@ def _check_air_and_crossings(s: Scenario) -> Iterator[Finding]:
             if cid not in s.crossings:
                 yield ("routes", i, "crossings", k), _ref("crossing", cid, s.crossings)
             elif not isinstance(item, str) and item.at_km is not None and item.at_km > r.km:
-                yield ("routes", i, "crossings", k, "at_km"), f"at_km {item.at_km:g} is beyond the route's {r.km:g} km"
+                yield (
+                    ("routes", i, "crossings", k, "at_km"),
+                    f"at_km {item.at_km:g} is beyond the route's {r.km:g} km",
+                )
     for cid, c in s.crossings.items():
         if cid not in used:
             yield ("crossings", cid), "this crossing is on no route; list it under a route's crossings:"
         if c.open_hours is not None and c.open_hours[0] == c.open_hours[1]:
-            yield ("crossings", cid, "open_hours"), "opening and closing hour are equal; omit open_hours for always open"
+            yield (
+                ("crossings", cid, "open_hours"),
+                "opening and closing hour are equal; omit open_hours for always open",
+            )
         for k, w in enumerate(c.closures):
             if w.to_day is not None and w.to_day < w.from_day:
                 yield ("crossings", cid, "closures", k, "to_day"), "to_day is before from_day"
 
 
 EVENT_NEEDS: dict[str, tuple[str, ...]] = {
-    "reinforce": ("to", "from_"), "close_crossing": ("crossing",), "open_crossing": ("crossing",),
-    "set_keep": ("site", "keep"), "start_phase": ("phase",), "cancel_phase": ("phase",),
+    "reinforce": ("to", "from_"),
+    "close_crossing": ("crossing",),
+    "open_crossing": ("crossing",),
+    "set_keep": ("site", "keep"),
+    "start_phase": ("phase",),
+    "cancel_phase": ("phase",),
 }
 
 
@@ -272,7 +336,10 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
         for key in ("equipment", "keep"):
             for cls in getattr(ev, key) or {}:
                 if cls not in classes or (key == "equipment" and cls == PERSONNEL):
-                    yield (*here, key, cls), _ref("cargo class", cls, classes - {PERSONNEL} if key == "equipment" else classes)
+                    yield (
+                        (*here, key, cls),
+                        _ref("cargo class", cls, classes - {PERSONNEL} if key == "equipment" else classes),
+                    )
         if ev.type == "reinforce" and ev.to in s.sites and ev.from_ in s.sites:
             if ev.personnel == 0 and not any(ev.equipment.values()):
                 yield here, "a reinforce event needs personnel: or equipment:"
@@ -281,8 +348,7 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
             for cls, n in units.items():
                 if n and cls in classes:
                     mode = s.cargo[cls].mode if cls in s.cargo else "any"
-                    for where, msg in _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset()):
-                        yield where, msg
+                    yield from _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset())
 
 
 def _check_observations(s: Scenario) -> Iterator[Finding]:
@@ -309,7 +375,7 @@ def check_citations(data: dict[str, Any], s: Scenario) -> list[Finding]:
     """Every ``cite`` string names known sources or states an assumption."""
     found: list[Finding] = []
     for path, value in _walk(data, ()):
-        if path and path[-1] == "cite" or (len(path) >= 2 and path[-2] == "cite"):
+        if (path and path[-1] == "cite") or (len(path) >= 2 and path[-2] == "cite"):
             if isinstance(value, str):
                 found.extend((path, m) for m in _citation_problems(value, s))
             elif not isinstance(value, dict):
@@ -338,8 +404,13 @@ def uncited_figures(data: dict[str, Any]) -> list[Finding]:
             for i, item in enumerate(node):
                 visit(item, (*path, i), covered)
         elif isinstance(node, int | float) and not isinstance(node, bool) and not covered:
-            found.append((path, f"figure {node!r} has no source: add cite: <source id> or "
-                                "cite: 'assumption: <reasoning>' to its object"))
+            found.append(
+                (
+                    path,
+                    f"figure {node!r} has no source: add cite: <source id> or "
+                    "cite: 'assumption: <reasoning>' to its object",
+                )
+            )
 
     for key, value in data.items():
         if key in ("observations", "sources", "horizon_days", "cite", "name", "description", "start"):

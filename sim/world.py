@@ -14,6 +14,7 @@ scenario's declared order, which also fixes every tie-break.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +101,15 @@ class TeamLedger:
         return max(self._free) if self._free else 0.0
 
 
+def _specialists_first(cls: int) -> Callable[[FleetSpec], tuple[int, int, int]]:
+    """Sort key: fleets that carry fewer classes first, then larger capacity, then order."""
+
+    def key(f: FleetSpec) -> tuple[int, int, int]:
+        return (f.classes, -f.cap[cls], f.index)
+
+    return key
+
+
 @dataclass
 class World:
     """Everything that changes during one run."""
@@ -153,14 +163,26 @@ class World:
                 cap = [f.capacity.get(c, 0) for c in self.classes]
                 limit = getattr(f, "max_short_tons", None)
                 if limit is not None:
-                    cap = [min(n, int(limit // self.tons[c])) if self.tons[c] > 0 else n
-                           for c, n in enumerate(cap)]
+                    cap = [
+                        min(n, int(limit // self.tons[c])) if self.tons[c] > 0 else n
+                        for c, n in enumerate(cap)
+                    ]
                 daily = getattr(f, "availability_per", "replication") == "day"
                 share = 1.0 if daily else self.streams.draw(f.availability, "availability", fid)
-                count = int(round(f.count * min(1.0, max(0.0, share))))
-                self.fleets.append(FleetSpec(len(self.fleets), fid, mode, self.sites.index(f.based_at),
-                                             count, cap, sum(1 for x in cap if x > 0),
-                                             float(getattr(f, "empty_short_tons", 0.0)), f))
+                count = round(f.count * min(1.0, max(0.0, share)))
+                self.fleets.append(
+                    FleetSpec(
+                        len(self.fleets),
+                        fid,
+                        mode,
+                        self.sites.index(f.based_at),
+                        count,
+                        cap,
+                        sum(1 for x in cap if x > 0),
+                        float(getattr(f, "empty_short_tons", 0.0)),
+                        f,
+                    )
+                )
         self.idle = [[0] * len(self.fleets) for _ in range(ns)]
         for f in self.fleets:
             self.idle[f.home][f.index] += f.count
@@ -168,19 +190,14 @@ class World:
         self.active_at = [[] for _ in range(ns)]
         self.teams = [TeamLedger(s.sites[sid].loading_teams) for sid in self.sites]
         self.carriers = [
-            sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "road"),
-                   key=lambda f, c=c: (f.classes, -f.cap[c], f.index))
-            for c in range(nc)
-        ]
-        self.flyers = [
-            sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "air"),
-                   key=lambda f, c=c: (-f.cap[c], f.index))
+            sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "road"), key=_specialists_first(c))
             for c in range(nc)
         ]
 
     # ----------------------------------------------------------------- requirements
-    def open_line(self, phase: int, origin: int, dest: int, keep: list[int],
-                  mode: str | None = None) -> tuple[Line, list[tuple[str, int, int]]]:
+    def open_line(
+        self, phase: int, origin: int, dest: int, keep: list[int], mode: str | None = None
+    ) -> tuple[Line, list[tuple[str, int, int]]]:
         """Open a movement requirement for what ``origin`` holds beyond ``keep``.
 
         Units already committed to other active lines at the origin are not counted twice.
@@ -201,13 +218,14 @@ class World:
             if share is None or c == self.personnel or want[c] == 0:
                 continue
             for kind, frac in (("destroy", share.destroy), ("transfer", share.transfer)):
-                units = min(req[c], int(round(want[c] * frac)))
+                units = min(req[c], round(want[c] * frac))
                 if units:
                     jobs.append((kind, c, units))
                     req[c] -= units
                     disposing[c] += units
-        line = Line(len(self.lines), phase, origin, dest, keep, req, [0] * nc, [0] * nc, [0] * nc,
-                    mode, disposing)
+        line = Line(
+            len(self.lines), phase, origin, dest, keep, req, [0] * nc, [0] * nc, [0] * nc, mode, disposing
+        )
         for c in range(nc):
             self.disposing_at[origin][c] += disposing[c]
         self.lines.append(line)
@@ -215,8 +233,9 @@ class World:
             self.active_at[origin].append(line)
         return line, jobs
 
-    def open_reinforcement(self, origin: int, dest: int, units: list[int], external: bool,
-                           now: float) -> Line:
+    def open_reinforcement(
+        self, origin: int, dest: int, units: list[int], external: bool, now: float
+    ) -> Line:
         """Units that must reach ``dest``: new to the theatre (appear at ``origin``) or from its stock."""
         nc = len(self.classes)
         if external:
@@ -254,8 +273,14 @@ class World:
         self.keep_override[site] = keep
         lines = [line for line in self.active_at[site] if line.phase >= 0]
         for c in range(len(self.classes)):
-            room = max(0, self.stock[site][c] - self.forming[site][c] - self.disposing_at[site][c]
-                       - keep[c] - sum(o.req[c] - o.taken[c] for o in self.active_at[site] if o.phase < 0))
+            room = max(
+                0,
+                self.stock[site][c]
+                - self.forming[site][c]
+                - self.disposing_at[site][c]
+                - keep[c]
+                - sum(o.req[c] - o.taken[c] for o in self.active_at[site] if o.phase < 0),
+            )
             for line in lines:
                 take = min(room, line.req[c] - line.taken[c])
                 line.req[c] = line.taken[c] + take
@@ -276,8 +301,11 @@ class World:
 
     def paused(self, site: int, phase: int, now: float) -> bool:
         """Whether loading for ``phase`` at ``site`` is paused at ``now``."""
-        return (self.paused_all > now or self.paused_sites.get(site, -1.0) > now
-                or (phase >= 0 and self.paused_phases.get(phase, -1.0) > now))
+        return (
+            self.paused_all > now
+            or self.paused_sites.get(site, -1.0) > now
+            or (phase >= 0 and self.paused_phases.get(phase, -1.0) > now)
+        )
 
     def committed(self, site: int) -> list[int]:
         """Units at ``site`` that active lines still have to take away."""
@@ -292,8 +320,12 @@ class World:
         p = self.personnel
         if any(self.disposing_at[site][c] for c in range(len(self.classes)) if c != p):
             return True
-        return any(line.req[c] > line.departed[c]
-                   for line in self.active_at[site] for c in range(len(self.classes)) if c != p)
+        return any(
+            line.req[c] > line.departed[c]
+            for line in self.active_at[site]
+            for c in range(len(self.classes))
+            if c != p
+        )
 
     def loadable(self, site: int, now: float = 0.0) -> list[tuple[Line, int, int]]:
         """Units that could be put on a convoy at ``site`` now: ``(line, class, units)``.
@@ -369,8 +401,13 @@ class World:
     def check_conservation(self, now: float) -> None:
         """Assert that nothing was lost or made; record a snapshot of the totals."""
         nc = len(self.classes)
-        totals = [sum(self.stock[s][c] for s in range(len(self.sites))) + self.transit[c]
-                  + self.disposed["transfer"][c] + self.disposed["destroy"][c] for c in range(nc)]
+        totals = [
+            sum(self.stock[s][c] for s in range(len(self.sites)))
+            + self.transit[c]
+            + self.disposed["transfer"][c]
+            + self.disposed["destroy"][c]
+            for c in range(nc)
+        ]
         expected = [self.initial[c] + self.inflow[c] for c in range(nc)]
         self.snapshots.append((now, totals, expected))
         if totals != expected:

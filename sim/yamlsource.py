@@ -49,14 +49,21 @@ _TAGS: dict[type[yaml.Node], frozenset[str]] = {
     yaml.SequenceNode: frozenset({_CORE + "seq"}),
     yaml.MappingNode: frozenset({_CORE + "map"}),
 }
-_READ_AS = {"int": "a whole number", "float": "a number", "bool": "true or false",
-            "timestamp": "a valid date"}
-_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
-         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+_READ_AS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "timestamp": "a valid date",
+}
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # as PyYAML counts lines
 _OPENED = ("while scanning a simple key", "while parsing a flow", "while scanning a quoted")
-_TOO_MANY = (f"expands to more than {MAX_NODES:,} values (an alias bomb?); "
-             "write the data out plainly")
+_TOO_MANY = f"expands to more than {MAX_NODES:,} values (an alias bomb?); write the data out plainly"
 _EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$")
 
 
@@ -112,11 +119,11 @@ def read_text(path: str) -> str:
         with open(name, "rb") as fh:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise _fail(name, 1, (), f"cannot be read ({exc.strerror}); check its permissions"
-                    ) from None
+        raise _fail(name, 1, (), f"cannot be read ({exc.strerror}); check its permissions") from None
     if len(raw) > MAX_BYTES:
-        raise _fail(name, 1, (), f"is larger than {MAX_BYTES // 1_000_000} MB; "
-                    "a scenario is a small text file")
+        raise _fail(
+            name, 1, (), f"is larger than {MAX_BYTES // 1_000_000} MB; a scenario is a small text file"
+        )
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             raise _fail(name, 1, (), f"is {encoding} text; save it as UTF-8")
@@ -127,17 +134,22 @@ def read_text(path: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = _line_before(raw[: exc.start].decode("utf-8"))
-        raise _fail(name, line, (), f"is not UTF-8 text (bad byte 0x{raw[exc.start]:02x}); "
-                    "save it as UTF-8") from None
+        raise _fail(
+            name, line, (), f"is not UTF-8 text (bad byte 0x{raw[exc.start]:02x}); save it as UTF-8"
+        ) from None
     return text.removeprefix("\ufeff")
 
 
 def _check_characters(file: str, text: str) -> None:
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad:
-        raise _fail(file, _line_before(text[: bad.start()]), (),
-                    f"contains the non-printable character U+{ord(bad.group()):04X}, "
-                    "which YAML does not allow; delete it")
+        raise _fail(
+            file,
+            _line_before(text[: bad.start()]),
+            (),
+            f"contains the non-printable character U+{ord(bad.group()):04X}, "
+            "which YAML does not allow; delete it",
+        )
 
 
 def _check_depth(file: str, text: str) -> None:
@@ -148,8 +160,12 @@ def _check_depth(file: str, text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     line = event.start_mark.line + 1 if event.start_mark else 1
-                    raise _fail(file, line, (), f"nesting is deeper than {MAX_DEPTH} levels; "
-                                "a scenario needs a handful")
+                    raise _fail(
+                        file,
+                        line,
+                        (),
+                        f"nesting is deeper than {MAX_DEPTH} levels; a scenario needs a handful",
+                    )
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
@@ -172,8 +188,7 @@ def _yaml_problem(file: str, exc: yaml.MarkedYAMLError) -> ScenarioError:
         line = start.line + 1
     if "'\\t'" in what:
         hint += "; indent with spaces, not tabs"
-    elif ("indentation" in what or "mapping values are not allowed" in what
-          or "expected <block end>" in what):
+    elif "indentation" in what or "mapping values are not allowed" in what or "expected <block end>" in what:
         hint += "; check the indentation of this line and the one above"
     return _fail(file, line, (), f"YAML syntax error: {what}{hint}")
 
@@ -234,38 +249,53 @@ def _check_size(root: yaml.Node, file: str, ctor: yaml.constructor.SafeConstruct
 
 
 def _convert(
-    node: yaml.Node, path: Path, src: Source, ctor: yaml.constructor.SafeConstructor,
+    node: yaml.Node,
+    path: Path,
+    src: Source,
+    ctor: yaml.constructor.SafeConstructor,
     budget: _Budget,
 ) -> Any:
     line = src.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, _AliasNode):
         node = node.value
         if id(node) in budget.active:
-            raise _fail(src.file, line, path, "a recursive alias: this value contains itself; "
-                        "write the data out plainly")
+            raise _fail(
+                src.file,
+                line,
+                path,
+                "a recursive alias: this value contains itself; write the data out plainly",
+            )
     budget.nodes += 1
     top = path[:1]  # what goes wrong below here is reported at its top-level key
     if budget.nodes > MAX_NODES:  # a backstop: _check_size refuses bombs before this
         raise _fail(src.file, src.lines.get(top, 1), top, _TOO_MANY)
     if len(path) > MAX_DEPTH:
-        raise _fail(src.file, src.lines.get(top, 1), top, f"nesting is deeper than {MAX_DEPTH} "
-                    "levels once aliases are expanded; write the data out plainly")
+        raise _fail(
+            src.file,
+            src.lines.get(top, 1),
+            top,
+            f"nesting is deeper than {MAX_DEPTH} "
+            "levels once aliases are expanded; write the data out plainly",
+        )
     _check_tag(node, src.file, line, path, "plain values without tags")
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, ctor, src.file, line, path)
     budget.active.add(id(node))
     try:
         if isinstance(node, yaml.SequenceNode):
-            return [_convert(item, (*path, i), src, ctor, budget)
-                    for i, item in enumerate(node.value)]
+            return [_convert(item, (*path, i), src, ctor, budget) for i, item in enumerate(node.value)]
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             key = _key(_target(key_node), ctor, src.file, key_line, path)
             sub = (*path, key)
             if key in out:
-                raise _fail(src.file, key_line, sub, f"duplicate key (first given on line "
-                            f"{src.lines.get(sub, '?')}); give each key once")
+                raise _fail(
+                    src.file,
+                    key_line,
+                    sub,
+                    f"duplicate key (first given on line {src.lines.get(sub, '?')}); give each key once",
+                )
             src.lines[sub] = key_line
             out[key] = _convert(value_node, sub, src, ctor, budget)
         return out
@@ -275,15 +305,19 @@ def _convert(
 
 def _check_tag(node: yaml.Node, file: str, line: int, path: Path, instead: str) -> None:
     if node.tag == _MERGE:
-        raise _fail(file, line, path, "merge keys (<<) are not supported; write the values out "
-                    "(or quote '<<' if you mean the text)")
+        raise _fail(
+            file,
+            line,
+            path,
+            "merge keys (<<) are not supported; write the values out (or quote '<<' if you mean the text)",
+        )
     if node.tag not in _TAGS.get(type(node), frozenset()):
-        raise _fail(file, line, path, f"the tag {_shown(node.tag)!r} is not allowed here; "
-                    f"write {instead}")
+        raise _fail(file, line, path, f"the tag {_shown(node.tag)!r} is not allowed here; write {instead}")
 
 
-def _key(node: yaml.Node, ctor: yaml.constructor.SafeConstructor, file: str, line: int,
-         path: Path) -> str | int:
+def _key(
+    node: yaml.Node, ctor: yaml.constructor.SafeConstructor, file: str, line: int, path: Path
+) -> str | int:
     if not isinstance(node, yaml.ScalarNode):
         raise _fail(file, line, path, "a key must be a plain word or number, not a list or mapping")
     _check_tag(node, file, line, path, "a plain word as the key")
@@ -291,13 +325,18 @@ def _key(node: yaml.Node, ctor: yaml.constructor.SafeConstructor, file: str, lin
     return key if type(key) in (str, int) else str(node.value)  # true, null, 1.50: as written
 
 
-def _scalar(node: yaml.ScalarNode, ctor: yaml.constructor.SafeConstructor, file: str, line: int,
-            path: Path) -> Any:
+def _scalar(
+    node: yaml.ScalarNode, ctor: yaml.constructor.SafeConstructor, file: str, line: int, path: Path
+) -> Any:
     kind = node.tag.removeprefix(_CORE)
     digits = len(node.value.lstrip("+-").replace("_", "")) if kind == "int" else 0
     if digits > MAX_DIGITS:
-        raise _fail(file, line, path, f"the number {node.value[:12]}... ({digits} digits) "
-                    "is too large; write a realistic figure")
+        raise _fail(
+            file,
+            line,
+            path,
+            f"the number {node.value[:12]}... ({digits} digits) is too large; write a realistic figure",
+        )
     try:
         return ctor.construct_object(node)
     except (ValueError, LookupError, AttributeError) as exc:  # an explicit tag on the wrong text
@@ -354,16 +393,28 @@ def load_source(path: str) -> Source:
     """Read and parse a scenario file, refusing anything unsafe or malformed."""
     src = parse_yaml(read_text(path), str(path))
     if src.data is None:
-        raise _fail(str(path), 1, (), "the file is empty; a scenario needs at least name, start, "
-                    "horizon_days, sites, fleets, routes and phases")
+        raise _fail(
+            str(path),
+            1,
+            (),
+            "the file is empty; a scenario needs at least name, start, "
+            "horizon_days, sites, fleets, routes and phases",
+        )
     if not isinstance(src.data, dict):
         kind = type(src.data).__name__
-        raise _fail(str(path), 1, (), "the top level must be a mapping of keys "
-                    f"(name:, sites:, ...), not a {kind}")
+        raise _fail(
+            str(path), 1, (), f"the top level must be a mapping of keys (name:, sites:, ...), not a {kind}"
+        )
     return src
 
 
 __all__ = [
-    "MAX_DEPTH", "MAX_DIGITS", "MAX_NODES", "TOP", "Source", "load_source", "parse_yaml",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_NODES",
+    "TOP",
+    "Source",
+    "load_source",
+    "parse_yaml",
     "read_text",
 ]

@@ -42,8 +42,15 @@ def load(tmp_path: Path, data: dict[str, Any], overrides: list[str] | None = Non
     return sim.load_scenario(write(tmp_path, data), overrides or [])
 
 
-def truck(count: int, at: str, cap: dict[str, int], speed: Any = 50.0, load: Any = 1.0,
-          unload: Any = 1.0) -> dict[str, Any]:
+def truck(
+    count: int, at: str, cap: dict[str, int], speed: Any = 50.0, load: Any = 1.0, unload: Any = 1.0
+) -> dict[str, Any]:
     """A fleet mapping."""
-    return {"count": count, "based_at": at, "capacity": cap, "speed_kmh": speed,
-            "load_hours": load, "unload_hours": unload}
+    return {
+        "count": count,
+        "based_at": at,
+        "capacity": cap,
+        "speed_kmh": speed,
+        "load_hours": load,
+        "unload_hours": unload,
+    }

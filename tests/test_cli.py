@@ -17,16 +17,24 @@ WORKED = ROOT / "scenarios/examples/worked-example.yaml"
 
 def run_cli(*args: str | Path) -> tuple[int, str, str]:
     """Run ``posture`` in a subprocess, as a user would."""
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True, timeout=120
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_validate_good_file_prints_summary(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(WORKED)]) == 0
     shown = capsys.readouterr().out
-    for word in ("valid", "sites", "equipment: container", "100", "fleet: trucks", "routes",
-                 "phase: empty_A"):
+    for word in (
+        "valid",
+        "sites",
+        "equipment: container",
+        "100",
+        "fleet: trucks",
+        "routes",
+        "phase: empty_A",
+    ):
         assert word in shown
 
 
@@ -34,7 +42,7 @@ def test_validate_bad_file_exits_2_with_one_line_per_problem(tmp_path: Path) -> 
     bad = tmp_path / "bad.yaml"
     text = WORKED.read_text().replace("count: 10", "count: -3").replace("km: 300", "km: far")
     bad.write_text(text)
-    code, out, err = run_cli("validate", bad)
+    code, _out, err = run_cli("validate", bad)
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 2
@@ -52,8 +60,9 @@ def test_missing_file_exits_2_without_traceback() -> None:
 
 def test_require_sources_flags_uncited_figures(tmp_path: Path) -> None:
     bare = tmp_path / "bare.yaml"
-    bare.write_text(WORKED.read_text().replace(
-        '    cite: "assumption: teaching example"\nroutes:', "routes:"))
+    bare.write_text(
+        WORKED.read_text().replace('    cite: "assumption: teaching example"\nroutes:', "routes:")
+    )
     assert main(["validate", str(bare)]) == 0
     code, _, err = run_cli("validate", "--require-sources", bare)
     assert code == 2
@@ -83,16 +92,16 @@ def test_run_writes_all_result_files(tmp_path: Path) -> None:
 def test_run_set_override_changes_the_answer(tmp_path: Path) -> None:
     # 20 trucks carry 40 a trip: 3 convoys, closure 2 x 23 + 13 = 59 h.
     out = tmp_path / "o"
-    assert main(["run", str(WORKED), "--out", str(out), "--set", "fleets.trucks.count=20",
-                 "--no-plot"]) == 0
+    assert main(["run", str(WORKED), "--out", str(out), "--set", "fleets.trucks.count=20", "--no-plot"]) == 0
     assert json.loads((out / "summary.json").read_text())["closure_days"] == pytest.approx(59 / 24, abs=1e-4)
 
 
 def test_run_bad_override_exits_2(tmp_path: Path) -> None:
     code, _, err = run_cli("run", WORKED, "--out", tmp_path, "--set", "fleets.trucks.cuont=3")
     assert code == 2
-    assert err.strip() == ("--set:1: fleets.trucks.cuont: unknown key 'cuont' in fleets.trucks; "
-                           "did you mean 'count'?")
+    assert err.strip() == (
+        "--set:1: fleets.trucks.cuont: unknown key 'cuont' in fleets.trucks; did you mean 'count'?"
+    )
     assert not any(tmp_path.iterdir())
 
 

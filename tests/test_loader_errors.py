@@ -134,8 +134,9 @@ def at(problems: list[Problem], key: str) -> Problem:
     return found[0]
 
 
-def check(p: Problem, *, line: int | str, key: str, says: str | Sequence[str],
-          file: Path | str | None = None) -> None:
+def check(
+    p: Problem, *, line: int | str, key: str, says: str | Sequence[str], file: Path | str | None = None
+) -> None:
     """Assert a problem's line, key and that its message contains each of ``says``."""
     assert p.line == line, f"expected line {line}, got {p}"
     assert p.key == key, f"expected key {key!r}, got {p}"
@@ -192,8 +193,12 @@ def test_empty_file(tmp_path: Path, text: str) -> None:
     ids=["list", "string", "number"],
 )
 def test_top_level_must_be_a_mapping(tmp_path: Path, text: str, kind: str) -> None:
-    check(only(refused_text(tmp_path, text)), line=1, key=TOP,
-          says=["top level must be a mapping", f"not a {kind}"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=1,
+        key=TOP,
+        says=["top level must be a mapping", f"not a {kind}"],
+    )
 
 
 def test_nul_bytes_are_binary(tmp_path: Path) -> None:
@@ -253,8 +258,7 @@ def test_other_line_endings_keep_line_numbers(tmp_path: Path, eol: str) -> None:
     ],
     ids=["tab", "space-then-tab", "over-indented", "under-indented", "missing-colon"],
 )
-def test_yaml_syntax_error_line(tmp_path: Path, old: str, new: str, line: int,
-                                says: str | list[str]) -> None:
+def test_yaml_syntax_error_line(tmp_path: Path, old: str, new: str, line: int, says: str | list[str]) -> None:
     parts = [says] if isinstance(says, str) else says
     p = only(refused_text(tmp_path, edit(old, new)))
     check(p, line=line, key=TOP, says=["YAML syntax error", *parts])
@@ -268,11 +272,11 @@ def test_yaml_syntax_error_line(tmp_path: Path, old: str, new: str, line: int,
         ("      - {from: A, to: B}", "      - [{from: A, to: B}", 26, "']'"),  # last line
         ("{from: A, to: B}", '{from: A, to: "B}', 26, "quoted"),  # runs to the end of file
     ],
-    ids=["flow-mapping", "flow-mapping-in-list", "flow-sequence-at-end-of-file",
-         "quote-at-end-of-file"],
+    ids=["flow-mapping", "flow-mapping-in-list", "flow-sequence-at-end-of-file", "quote-at-end-of-file"],
 )
-def test_unclosed_bracket_reported_where_it_opens(tmp_path: Path, old: str, new: str, line: int,
-                                                  closer: str) -> None:
+def test_unclosed_bracket_reported_where_it_opens(
+    tmp_path: Path, old: str, new: str, line: int, closer: str
+) -> None:
     # The mistake is the bracket (or quote) never closed; the parser only notices lines later,
     # possibly past the last line of the file.
     p = only(refused_text(tmp_path, edit(old, new)))
@@ -308,18 +312,25 @@ def test_complex_key_refused(tmp_path: Path) -> None:
     ("text", "line", "key", "first"),
     [
         (BASE_TEXT + "name: A second name\n", 27, "name", 1),
-        (edit("    count: 10\n", "    count: 10\n    based_at: B\n    count: 12\n"), 14,
-         "fleets.trucks.count", 12),
-        (edit("    count: 10\n", '    count: 10\n    "count": 12\n'), 13,
-         "fleets.trucks.count", 12),
+        (
+            edit("    count: 10\n", "    count: 10\n    based_at: B\n    count: 12\n"),
+            14,
+            "fleets.trucks.count",
+            12,
+        ),
+        (edit("    count: 10\n", '    count: 10\n    "count": 12\n'), 13, "fleets.trucks.count", 12),
         (edit("km: 300,", "km: 300, km: 30,"), 20, "routes[0].km", 20),
         (edit("  B: {name: Site B", "  A: {name: Site A2}\n  B: {name: Site B"), 9, "sites.A", 8),
     ],
     ids=["top-level", "nested", "nested-quoted", "flow-same-line", "site-id"],
 )
 def test_duplicate_key(tmp_path: Path, text: str, line: int, key: str, first: int) -> None:
-    check(only(refused_text(tmp_path, text)), line=line, key=key,
-          says=["duplicate key", f"first given on line {first}"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=line,
+        key=key,
+        says=["duplicate key", f"first given on line {first}"],
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,12 +377,10 @@ DEEP = 5_000
         # block mappings, one more space each: the 65th level opens on line 66
         ("name: x\nsites:" + "".join(f"\n{' ' * (i + 1)}k{i}:" for i in range(DEEP)) + " v\n", 66),
     ],
-    ids=["flow-sequence", "flow-sequence-unclosed", "flow-mapping", "block-sequence",
-         "block-mapping"],
+    ids=["flow-sequence", "flow-sequence-unclosed", "flow-mapping", "block-sequence", "block-mapping"],
 )
 def test_deep_nesting_refused_without_recursion_error(tmp_path: Path, text: str, line: int) -> None:
-    check(only(refused_text(tmp_path, text)), line=line, key=TOP,
-          says="nesting is deeper than 64 levels")
+    check(only(refused_text(tmp_path, text)), line=line, key=TOP, says="nesting is deeper than 64 levels")
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,24 +391,40 @@ def test_deep_nesting_refused_without_recursion_error(tmp_path: Path, text: str,
 @pytest.mark.parametrize(
     ("old", "new", "line", "key"),
     [
-        ("name: Worked example (100 containers, 10 trucks)",
-         'name: !!python/object/apply:os.system ["touch {marker}"]', 1, "name"),
+        (
+            "name: Worked example (100 containers, 10 trucks)",
+            'name: !!python/object/apply:os.system ["touch {marker}"]',
+            1,
+            "name",
+        ),
         ("name: Worked example (100 containers, 10 trucks)", "name: !foo bar", 1, "name"),
         ("  B: {name: Site B", "  B: !site {name: Site B", 9, "sites.B"),
         ("    count: 10", "    count: !!python/name:os.system", 12, "fleets.trucks.count"),
-        ("  - {from: A, to: B, km: 300",
-         "  - !!python/object/new:dict {from: A, to: B, km: 300", 20, "routes[0]"),
-        ("      - {from: A, to: B}",
-         "      - {from: A, to: B}\n  - id: second\n"
-         "    after: !!python/object/apply:os.system [empty_A]",
-         28, "phases[1].after"),
+        (
+            "  - {from: A, to: B, km: 300",
+            "  - !!python/object/new:dict {from: A, to: B, km: 300",
+            20,
+            "routes[0]",
+        ),
+        (
+            "      - {from: A, to: B}",
+            "      - {from: A, to: B}\n  - id: second\n    after: !!python/object/apply:os.system [empty_A]",
+            28,
+            "phases[1].after",
+        ),
         ("    count: 10", "    !foo count: 10", 12, "fleets.trucks"),  # a tagged key
     ],
-    ids=["python-apply-on-list", "custom-scalar", "custom-mapping", "python-name",
-         "python-new-on-mapping", "python-apply-where-a-list-is-valid", "custom-on-key"],
+    ids=[
+        "python-apply-on-list",
+        "custom-scalar",
+        "custom-mapping",
+        "python-name",
+        "python-new-on-mapping",
+        "python-apply-where-a-list-is-valid",
+        "custom-on-key",
+    ],
 )
-def test_tags_refused_and_nothing_executed(tmp_path: Path, old: str, new: str, line: int,
-                                           key: str) -> None:
+def test_tags_refused_and_nothing_executed(tmp_path: Path, old: str, new: str, line: int, key: str) -> None:
     marker = tmp_path / "EXECUTED"
     text = edit(old, new.replace("{marker}", str(marker)))
     p = only(refused_text(tmp_path, text))
@@ -421,34 +446,55 @@ def test_tags_refused_and_nothing_executed(tmp_path: Path, old: str, new: str, l
         ("km: 300", "km: 1e300", 20, "routes[0].km", "less than or equal to 50000"),
         ("km: 300", "km: 1.0e+300", 20, "routes[0].km", "less than or equal to 50000"),
         ("km: 300", "km: 0", 20, "routes[0].km", "greater than 0"),
-        ("  B: {name: Site B,", "  B: {name: Site B, personnel: -5,", 9, "sites.B.personnel",
-         "greater than or equal to 0"),
+        (
+            "  B: {name: Site B,",
+            "  B: {name: Site B, personnel: -5,",
+            9,
+            "sites.B.personnel",
+            "greater than or equal to 0",
+        ),
         ("count: 10", "count: 10.5", 12, "fleets.trucks.count", ["valid integer", "10.5"]),
         ("count: 10", "count: ten", 12, "fleets.trucks.count", ["valid integer", "'ten'"]),
         ("count: 10", 'count: "10"', 12, "fleets.trucks.count", ["valid integer", "'10'"]),
         ("count: 10", "count: true", 12, "fleets.trucks.count", ["valid integer", "True"]),
         ("count: 10", "count: yes", 12, "fleets.trucks.count", ["valid integer", "True"]),
         ("count: 10", "count:", 12, "fleets.trucks.count", ["valid integer", "None"]),
-        ("count: 10", "count: 100000001", 12, "fleets.trucks.count",
-         "less than or equal to 100000000"),
+        ("count: 10", "count: 100000001", 12, "fleets.trucks.count", "less than or equal to 100000000"),
         ("speed_kmh: 30", "speed_kmh: .inf", 15, "fleets.trucks.speed_kmh", "finite"),
         ("speed_kmh: 30", "speed_kmh: 0", 15, "fleets.trucks.speed_kmh", "must be > 0"),
         ("load_hours: 2", "load_hours: .nan", 16, "fleets.trucks.load_hours", "finite"),
         ("load_hours: 2", "load_hours: -1", 16, "fleets.trucks.load_hours", ">= 0"),
         ("horizon_days: 30", "horizon_days: 0", 3, "horizon_days", "greater than 0"),
         ("horizon_days: 30", "horizon_days: -5", 3, "horizon_days", "greater than 0"),
-        ("horizon_days: 30", "horizon_days: 10000", 3, "horizon_days",
-         "less than or equal to 3660"),
+        ("horizon_days: 30", "horizon_days: 10000", 3, "horizon_days", "less than or equal to 3660"),
         ("start_day: 0", "start_day: -1", 24, "phases[0].start_day", "greater than or equal to 0"),
     ],
-    ids=["km-inf", "km-minus-inf", "km-nan", "km-1e300", "km-1.0e+300", "km-zero",
-         "negative-personnel", "float-count", "string-count", "quoted-number-count", "bool-count",
-         "yes-count", "null-count", "count-too-big", "speed-inf", "speed-zero", "load-nan",
-         "load-negative", "horizon-0", "horizon-negative", "horizon-too-long",
-         "start-day-negative"],
+    ids=[
+        "km-inf",
+        "km-minus-inf",
+        "km-nan",
+        "km-1e300",
+        "km-1.0e+300",
+        "km-zero",
+        "negative-personnel",
+        "float-count",
+        "string-count",
+        "quoted-number-count",
+        "bool-count",
+        "yes-count",
+        "null-count",
+        "count-too-big",
+        "speed-inf",
+        "speed-zero",
+        "load-nan",
+        "load-negative",
+        "horizon-0",
+        "horizon-negative",
+        "horizon-too-long",
+        "start-day-negative",
+    ],
 )
-def test_bad_number(tmp_path: Path, old: str, new: str, line: int, key: str,
-                    says: str | list[str]) -> None:
+def test_bad_number(tmp_path: Path, old: str, new: str, line: int, key: str, says: str | list[str]) -> None:
     check(only(refused_text(tmp_path, edit(old, new))), line=line, key=key, says=says)
 
 
@@ -479,8 +525,12 @@ def test_bad_observation_date(tmp_path: Path) -> None:
         "sources:\n  S1: {title: A report}\n"
         "observations:\n  - {date: 2026-02-30, personnel: 100, source: S1}\n"
     )
-    check(only(refused_text(tmp_path, text)), line=30, key="observations[0].date",
-          says="day is out of range for month")
+    check(
+        only(refused_text(tmp_path, text)),
+        line=30,
+        key="observations[0].date",
+        says="day is out of range for month",
+    )
 
 
 def test_missing_required_keys(tmp_path: Path) -> None:
@@ -503,25 +553,27 @@ def test_missing_required_keys(tmp_path: Path) -> None:
         ("phases:", "phaes:", 21, "phaes", "phases"),
         ("horizon_days: 30", "horizon_dayz: 30", 3, "horizon_dayz", "horizon_days"),
         ("km: 300", "kms: 300", 20, "routes[0].kms", "km"),
-        ("  B: {name: Site B,", "  B: {name: Site B, personel: 5,", 9, "sites.B.personel",
-         "personnel"),
+        ("  B: {name: Site B,", "  B: {name: Site B, personel: 5,", 9, "sites.B.personel", "personnel"),
         ("    start_day: 0", "    start_dya: 0", 24, "phases[0].start_dya", "start_day"),
         ("{from: A, to: B}", "{from: A, too: B}", 26, "phases[0].moves[0].too", "to"),
     ],
-    ids=["fleet-cuont", "top-phaes", "top-horizon", "route-kms", "site-personel", "phase-start",
-         "move-too"],
+    ids=["fleet-cuont", "top-phaes", "top-horizon", "route-kms", "site-personel", "phase-start", "move-too"],
 )
-def test_unknown_key_suggests(tmp_path: Path, old: str, new: str, line: int, key: str,
-                              meant: str) -> None:
+def test_unknown_key_suggests(tmp_path: Path, old: str, new: str, line: int, key: str, meant: str) -> None:
     problems = refused_text(tmp_path, edit(old, new))
-    check(at(problems, key), line=line, key=key,
-          says=[f"unknown key {key.rsplit('.', 1)[-1]!r}", f"did you mean {meant!r}"])
+    check(
+        at(problems, key),
+        line=line,
+        key=key,
+        says=[f"unknown key {key.rsplit('.', 1)[-1]!r}", f"did you mean {meant!r}"],
+    )
 
 
 def test_misspelt_required_key_is_also_reported_missing(tmp_path: Path) -> None:
     problems = refused_text(tmp_path, edit("    count: 10", "    cuont: 10"))
     assert [(p.line, p.key) for p in problems] == [
-        (11, "fleets.trucks.count"), (12, "fleets.trucks.cuont"),
+        (11, "fleets.trucks.count"),
+        (12, "fleets.trucks.cuont"),
     ]
     check(problems[0], line=11, key="fleets.trucks.count", says="required key is missing")
 
@@ -540,8 +592,18 @@ def test_misspelt_required_key_is_also_reported_missing(tmp_path: Path) -> None:
         ("{uniform: [1, 200000]}", "distribution must stay within [0, 100000]"),
         ("[1, 2]", "expected a number or a distribution"),
     ],
-    ids=["triangular-order", "gamma", "triangular-two", "triangular-word", "uniform-inf",
-         "normal-bad-key", "normal-list", "bad-per", "out-of-range", "bare-list"],
+    ids=[
+        "triangular-order",
+        "gamma",
+        "triangular-two",
+        "triangular-word",
+        "uniform-inf",
+        "normal-bad-key",
+        "normal-list",
+        "bad-per",
+        "out-of-range",
+        "bare-list",
+    ],
 )
 def test_bad_distribution(tmp_path: Path, value: str, says: str | list[str]) -> None:
     text = edit("load_hours: 2", f"load_hours: {value}")
@@ -556,33 +618,87 @@ def test_bad_distribution(tmp_path: Path, value: str, says: str | list[str]) -> 
 @pytest.mark.parametrize(
     ("old", "new", "line", "key", "says"),
     [
-        ("{from: A, to: B, km", "{from: A, to: Bb, km", 20, "routes[0].to",
-         ["unknown site 'Bb'", "did you mean 'B'"]),
-        ("{from: A, to: B, km", "{from: A, to: Z, km", 20, "routes[0].to",
-         ["unknown site 'Z'", "known: A, B"]),
+        (
+            "{from: A, to: B, km",
+            "{from: A, to: Bb, km",
+            20,
+            "routes[0].to",
+            ["unknown site 'Bb'", "did you mean 'B'"],
+        ),
+        (
+            "{from: A, to: B, km",
+            "{from: A, to: Z, km",
+            20,
+            "routes[0].to",
+            ["unknown site 'Z'", "known: A, B"],
+        ),
         ("{from: A, to: B, km", "{from: A, to: A, km", 20, "routes[0].to", "two different sites"),
-        ("{from: A, to: B}", "{from: AA, to: B}", 26, "phases[0].moves[0].from",
-         ["unknown site 'AA'", "did you mean 'A'"]),
-        ("{from: A, to: B}", "{from: A, to: Bx}", 26, "phases[0].moves[0].to",
-         ["unknown site 'Bx'", "did you mean 'B'"]),
-        ("{from: A, to: B}", "{from: A, to: B, keep: {contianer: 1}}", 26,
-         "phases[0].moves[0].keep.contianer", "did you mean 'container'"),
-        ("based_at: A", "based_at: AA", 13, "fleets.trucks.based_at",
-         ["unknown site 'AA'", "did you mean 'A'"]),
-        ("equipment: {container: 100}", "equipment: {container: 100, tank: 4}", 8,
-         "sites.A.equipment.tank", ["unknown cargo class 'tank'", "declare it under cargo:"]),
-        ("equipment: {container: 100}", "equipment: {container: 100, personnel: 4}", 8,
-         "sites.A.equipment.personnel", "site's personnel: key"),
-        ("capacity: {container: 2}", "capacity: {container: 2, contaner: 1}", 14,
-         "fleets.trucks.capacity.contaner",
-         ["unknown cargo class 'contaner'", "did you mean 'container'"]),
+        (
+            "{from: A, to: B}",
+            "{from: AA, to: B}",
+            26,
+            "phases[0].moves[0].from",
+            ["unknown site 'AA'", "did you mean 'A'"],
+        ),
+        (
+            "{from: A, to: B}",
+            "{from: A, to: Bx}",
+            26,
+            "phases[0].moves[0].to",
+            ["unknown site 'Bx'", "did you mean 'B'"],
+        ),
+        (
+            "{from: A, to: B}",
+            "{from: A, to: B, keep: {contianer: 1}}",
+            26,
+            "phases[0].moves[0].keep.contianer",
+            "did you mean 'container'",
+        ),
+        (
+            "based_at: A",
+            "based_at: AA",
+            13,
+            "fleets.trucks.based_at",
+            ["unknown site 'AA'", "did you mean 'A'"],
+        ),
+        (
+            "equipment: {container: 100}",
+            "equipment: {container: 100, tank: 4}",
+            8,
+            "sites.A.equipment.tank",
+            ["unknown cargo class 'tank'", "declare it under cargo:"],
+        ),
+        (
+            "equipment: {container: 100}",
+            "equipment: {container: 100, personnel: 4}",
+            8,
+            "sites.A.equipment.personnel",
+            "site's personnel: key",
+        ),
+        (
+            "capacity: {container: 2}",
+            "capacity: {container: 2, contaner: 1}",
+            14,
+            "fleets.trucks.capacity.contaner",
+            ["unknown cargo class 'contaner'", "did you mean 'container'"],
+        ),
     ],
-    ids=["route-to-near-miss", "route-to-unknown", "route-to-itself", "move-from", "move-to",
-         "move-keep-class", "fleet-based-at", "equipment-class", "personnel-as-equipment",
-         "capacity-class"],
+    ids=[
+        "route-to-near-miss",
+        "route-to-unknown",
+        "route-to-itself",
+        "move-from",
+        "move-to",
+        "move-keep-class",
+        "fleet-based-at",
+        "equipment-class",
+        "personnel-as-equipment",
+        "capacity-class",
+    ],
 )
-def test_unknown_reference(tmp_path: Path, old: str, new: str, line: int, key: str,
-                           says: str | list[str]) -> None:
+def test_unknown_reference(
+    tmp_path: Path, old: str, new: str, line: int, key: str, says: str | list[str]
+) -> None:
     # A broken reference may have knock-on effects (e.g. no route left between A and B);
     # the broken reference itself must be reported at its own line.
     problems = refused_text(tmp_path, edit(old, new))
@@ -595,17 +711,28 @@ PHASE_END = "      - {from: A, to: B}\n"
 @pytest.mark.parametrize(
     ("extra", "line", "key", "says"),
     [
-        ("  - id: second\n    after: [emtpy_A]\n", 28, "phases[1].after[0]",
-         ["unknown phase 'emtpy_A'", "did you mean 'empty_A'"]),
-        ("  - id: second\n    after: [empty_A, second]\n", 28, "phases[1].after[1]",
-         "phase 'second' cannot start after itself"),
-        ("  - id: empty_A\n    start_day: 3\n", 27, "phases[1].id",
-         ["duplicate phase id 'empty_A'", "also phases[0]"]),
+        (
+            "  - id: second\n    after: [emtpy_A]\n",
+            28,
+            "phases[1].after[0]",
+            ["unknown phase 'emtpy_A'", "did you mean 'empty_A'"],
+        ),
+        (
+            "  - id: second\n    after: [empty_A, second]\n",
+            28,
+            "phases[1].after[1]",
+            "phase 'second' cannot start after itself",
+        ),
+        (
+            "  - id: empty_A\n    start_day: 3\n",
+            27,
+            "phases[1].id",
+            ["duplicate phase id 'empty_A'", "also phases[0]"],
+        ),
     ],
     ids=["after-unknown", "after-itself", "duplicate-id"],
 )
-def test_phase_reference(tmp_path: Path, extra: str, line: int, key: str,
-                         says: str | list[str]) -> None:
+def test_phase_reference(tmp_path: Path, extra: str, line: int, key: str, says: str | list[str]) -> None:
     check(only(refused_text(tmp_path, BASE_TEXT + extra)), line=line, key=key, says=says)
 
 
@@ -628,8 +755,12 @@ def test_phase_cycle_names_the_cycle(tmp_path: Path) -> None:
 
 def test_cargo_no_fleet_can_carry(tmp_path: Path) -> None:
     text = edit("equipment: {container: 100}", "personnel: 50, equipment: {container: 100}")
-    check(only(refused_text(tmp_path, text)), line=26, key="phases[0].moves[0]",
-          says=["'personnel' cannot get from 'A'", "no fleet carries it"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=26,
+        key="phases[0].moves[0]",
+        says=["'personnel' cannot get from 'A'", "no fleet carries it"],
+    )
 
 
 def test_move_with_no_route(tmp_path: Path) -> None:
@@ -637,8 +768,12 @@ def test_move_with_no_route(tmp_path: Path) -> None:
     data["sites"]["C"] = {"name": "Site C"}
     data["phases"][0]["moves"] = [{"from": "A", "to": "C"}]
     text = dump(data)
-    check(only(refused_text(tmp_path, text)), line=line_of(text, "to: C"),
-          key="phases[0].moves[0].to", says=["no route joins 'A' and 'C'", "add a route"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=line_of(text, "to: C"),
+        key="phases[0].moves[0].to",
+        says=["no route joins 'A' and 'C'", "add a route"],
+    )
 
 
 def test_carrier_fleet_cannot_reach_origin(tmp_path: Path) -> None:
@@ -646,14 +781,22 @@ def test_carrier_fleet_cannot_reach_origin(tmp_path: Path) -> None:
     data["sites"]["C"] = {"name": "Site C"}  # no road from C to anywhere
     data["fleets"]["trucks"]["based_at"] = "C"
     text = dump(data)
-    check(only(refused_text(tmp_path, text)), line=line_of(text, "- from: A\n    to: B\n"),
-          key="phases[0].moves[0]", says=["'container' cannot get", "can reach 'A'", "trucks"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=line_of(text, "- from: A\n    to: B\n"),
+        key="phases[0].moves[0]",
+        says=["'container' cannot get", "can reach 'A'", "trucks"],
+    )
 
 
 def test_carrier_fleet_with_no_vehicles(tmp_path: Path) -> None:
     text = edit("count: 10", "count: 0")
-    check(only(refused_text(tmp_path, text)), line=26, key="phases[0].moves[0]",
-          says=["'container' cannot get", "(trucks) have no vehicles"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=26,
+        key="phases[0].moves[0]",
+        says=["'container' cannot get", "(trucks) have no vehicles"],
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -663,21 +806,30 @@ def test_carrier_fleet_with_no_vehicles(tmp_path: Path) -> None:
 
 def test_cite_of_unknown_source(tmp_path: Path) -> None:
     text = edit(TRUCK_CITE, '    cite: "S99"\nroutes')
-    check(only(refused_text(tmp_path, text)), line=18, key="fleets.trucks.cite",
-          says="cites unknown source 'S99'")
+    check(
+        only(refused_text(tmp_path, text)),
+        line=18,
+        key="fleets.trucks.cite",
+        says="cites unknown source 'S99'",
+    )
 
 
 def test_cite_mapping_of_unknown_source(tmp_path: Path) -> None:
     text = BASE_TEXT + "sources:\n  S1: {title: A report}\n"
     text = edit(TRUCK_CITE, '    cite: {count: "S1", speed_kmh: "S1, S7"}\nroutes', text)
-    check(only(refused_text(tmp_path, text)), line=18, key="fleets.trucks.cite.speed_kmh",
-          says=["cites unknown source 'S7'", "known: S1"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=18,
+        key="fleets.trucks.cite.speed_kmh",
+        says=["cites unknown source 'S7'", "known: S1"],
+    )
 
 
 def test_assumption_must_give_reasoning(tmp_path: Path) -> None:
     text = edit(TRUCK_CITE, '    cite: "assumption:"\nroutes')
-    check(only(refused_text(tmp_path, text)), line=18, key="fleets.trucks.cite",
-          says="must give its reasoning")
+    check(
+        only(refused_text(tmp_path, text)), line=18, key="fleets.trucks.cite", says="must give its reasoning"
+    )
 
 
 def test_observation_with_unknown_source(tmp_path: Path) -> None:
@@ -688,8 +840,12 @@ def test_observation_with_unknown_source(tmp_path: Path) -> None:
         "  - {date: 2026-01-05, personnel: 100, source: S1}\n"  # 30
         "  - {date: 2026-01-09, personnel: 50, site: A, source: S2}\n"  # 31
     )
-    check(only(refused_text(tmp_path, text)), line=31, key="observations[1].source",
-          says=["cites unknown source 'S2'", "known: S1"])
+    check(
+        only(refused_text(tmp_path, text)),
+        line=31,
+        key="observations[1].source",
+        says=["cites unknown source 'S2'", "known: S1"],
+    )
 
 
 def test_observation_at_unknown_site(tmp_path: Path) -> None:
@@ -697,8 +853,7 @@ def test_observation_at_unknown_site(tmp_path: Path) -> None:
         "sources:\n  S1: {title: A report}\n"
         "observations:\n  - {date: 2026-01-05, personnel: 100, site: AB, source: S1}\n"  # 30
     )
-    check(only(refused_text(tmp_path, text)), line=30, key="observations[0].site",
-          says="unknown site 'AB'")
+    check(only(refused_text(tmp_path, text)), line=30, key="observations[0].site", says="unknown site 'AB'")
 
 
 # --------------------------------------------------------------------------------------------
@@ -713,7 +868,9 @@ def test_all_value_problems_reported_sorted_by_line(tmp_path: Path) -> None:
     text = edit("horizon_days: 30", "horizon_days: 0", text)  # 3
     problems = refused_text(tmp_path, text)
     assert [(p.line, p.key) for p in problems] == [
-        (3, "horizon_days"), (9, "sites.B.colour"), (12, "fleets.trucks.count"),
+        (3, "horizon_days"),
+        (9, "sites.B.colour"),
+        (12, "fleets.trucks.count"),
         (20, "routes[0].km"),
     ]
 
@@ -725,8 +882,10 @@ def test_all_reference_problems_reported_sorted_by_line(tmp_path: Path) -> None:
     text = edit(TRUCK_CITE, '    cite: "S99"\nroutes', text)  # 18
     problems = refused_text(tmp_path, text)
     assert [(p.line, p.key) for p in problems] == [
-        (13, "fleets.trucks.based_at"), (14, "fleets.trucks.capacity.contaner"),
-        (18, "fleets.trucks.cite"), (26, "phases[0].moves[0].to"),
+        (13, "fleets.trucks.based_at"),
+        (14, "fleets.trucks.capacity.contaner"),
+        (18, "fleets.trucks.cite"),
+        (26, "phases[0].moves[0].to"),
     ]
 
 
@@ -746,8 +905,7 @@ def test_override_changes_value(base_file: Path) -> None:
     assert sim.load_scenario(base_file).fleets["trucks"].count == 10  # the file is untouched
 
 
-@pytest.mark.parametrize("key",
-                         ["phases.empty_A.start_day", "phases[0].start_day", "phases.0.start_day"])
+@pytest.mark.parametrize("key", ["phases.empty_A.start_day", "phases[0].start_day", "phases.0.start_day"])
 def test_override_addresses_list_item_by_id_or_index(base_file: Path, key: str) -> None:
     assert sim.load_scenario(base_file, overrides=[f"{key}=2"]).phases[0].start_day == 2.0
 
@@ -771,13 +929,11 @@ def test_several_overrides_apply_in_order(base_file: Path) -> None:
     [
         ("fleets.trucks.count=twenty", "fleets.trucks.count", ["valid integer", "'twenty'"]),
         ("fleets.trucks.count=2.5", "fleets.trucks.count", "valid integer"),
-        ("fleets.trucks.cuont=20", "fleets.trucks.cuont",
-         ["unknown key 'cuont'", "did you mean 'count'"]),
+        ("fleets.trucks.cuont=20", "fleets.trucks.cuont", ["unknown key 'cuont'", "did you mean 'count'"]),
         ("horizon_dayz=20", "horizon_dayz", "did you mean 'horizon_days'"),
         ("fleets.truks.count=20", "fleets.truks.count", ["'truks'", "did you mean 'trucks'"]),
         ("sites.C.personnel=5", "sites.C.personnel", ["'C'", "known: A, B"]),
-        ("phases.emptyA.start_day=2", "phases.emptyA.start_day",
-         ["'emptyA'", "did you mean 'empty_A'"]),
+        ("phases.emptyA.start_day=2", "phases.emptyA.start_day", ["'emptyA'", "did you mean 'empty_A'"]),
         ("phases[3].start_day=2", "phases[3].start_day", ["index 3", "out of range"]),
         ("phases[-1].start_day=2", "phases[-1].start_day", "index -1"),
         ("fleets.trucks.count", "fleets.trucks.count", "expected key=value"),
@@ -785,19 +941,37 @@ def test_several_overrides_apply_in_order(base_file: Path) -> None:
         ("fleets.trucks.count=", "fleets.trucks.count", "give a value after '='"),
         ("fleets.trucks.count.x=1", "fleets.trucks.count.x", "is a single value"),
         ("fleets.trucks.count=[1", "fleets.trucks.count", "not valid YAML"),
-        ("fleets.trucks.load_hours={triangular: [4, 2, 1]}", "fleets.trucks.load_hours",
-         "low <= mode <= high"),
-        ("fleets.trucks.load_hours={gamma: [1, 2]}", "fleets.trucks.load_hours",
-         "got keys ['gamma']"),
-        ("fleets.trucks.count=!!python/object/apply:os.system [x]", "fleets.trucks.count",
-         "is not allowed"),
+        (
+            "fleets.trucks.load_hours={triangular: [4, 2, 1]}",
+            "fleets.trucks.load_hours",
+            "low <= mode <= high",
+        ),
+        ("fleets.trucks.load_hours={gamma: [1, 2]}", "fleets.trucks.load_hours", "got keys ['gamma']"),
+        ("fleets.trucks.count=!!python/object/apply:os.system [x]", "fleets.trucks.count", "is not allowed"),
         ("phases.empty_A.after=[nope]", "phases[0].after[0]", "unknown phase 'nope'"),
         ("fleets.trucks.cite=S99", "fleets.trucks.cite", "unknown source 'S99'"),
     ],
-    ids=["word-for-count", "float-for-count", "unknown-key", "unknown-top-key", "unknown-fleet",
-         "unknown-site", "unknown-phase-id", "index-out-of-range", "negative-index",
-         "missing-equals", "missing-key", "missing-value", "key-below-a-value", "bad-yaml",
-         "bad-distribution", "unknown-distribution", "python-tag", "bad-reference", "bad-cite"],
+    ids=[
+        "word-for-count",
+        "float-for-count",
+        "unknown-key",
+        "unknown-top-key",
+        "unknown-fleet",
+        "unknown-site",
+        "unknown-phase-id",
+        "index-out-of-range",
+        "negative-index",
+        "missing-equals",
+        "missing-key",
+        "missing-value",
+        "key-below-a-value",
+        "bad-yaml",
+        "bad-distribution",
+        "unknown-distribution",
+        "python-tag",
+        "bad-reference",
+        "bad-cite",
+    ],
 )
 def test_bad_override(base_file: Path, override: str, key: str, says: str | list[str]) -> None:
     p = only(refused(base_file, [override]))
@@ -808,7 +982,8 @@ def test_bad_override(base_file: Path, override: str, key: str, says: str | list
 def test_override_problems_name_their_override(base_file: Path) -> None:
     problems = refused(base_file, ["name=fine", "fleets.trucks.cuont=3", "phases[9].start_day=1"])
     assert [(p.file, p.line, p.key) for p in problems] == [
-        ("--set", "2", "fleets.trucks.cuont"), ("--set", "3", "phases[9].start_day"),
+        ("--set", "2", "fleets.trucks.cuont"),
+        ("--set", "3", "phases[9].start_day"),
     ]
 
 
@@ -824,7 +999,8 @@ def test_file_and_override_problems_reported_together(tmp_path: Path) -> None:
     path = write(tmp_path, edit("km: 300", "km: -3"))
     problems = refused(path, ["horizon_days=0"])
     assert [(p.file, p.line, p.key) for p in problems] == [
-        (str(path), 20, "routes[0].km"), ("--set", "1", "horizon_days"),
+        (str(path), 20, "routes[0].km"),
+        ("--set", "1", "horizon_days"),
     ]
 
 
@@ -832,8 +1008,13 @@ def test_override_cannot_hide_a_file_problem(tmp_path: Path) -> None:
     path = write(tmp_path, edit("count: 10", "count: ten"))
     fixed = sim.load_scenario(path, overrides=["fleets.trucks.count=10"])
     assert fixed.fleets["trucks"].count == 10
-    check(only(refused(path, ["fleets.trucks.speed_kmh=40"])), line=12, key="fleets.trucks.count",
-          says="'ten'", file=path)
+    check(
+        only(refused(path, ["fleets.trucks.speed_kmh=40"])),
+        line=12,
+        key="fleets.trucks.count",
+        says="'ten'",
+        file=path,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -849,8 +1030,10 @@ def test_provenance_flags_uncited_figures(tmp_path: Path) -> None:
     path = write(tmp_path, edit(TRUCK_CITE, "routes"))
     problems = provenance_problems(path)
     assert [(p.line, p.key) for p in problems] == [
-        (12, "fleets.trucks.count"), (14, "fleets.trucks.capacity.container"),
-        (15, "fleets.trucks.speed_kmh"), (16, "fleets.trucks.load_hours"),
+        (12, "fleets.trucks.count"),
+        (14, "fleets.trucks.capacity.container"),
+        (15, "fleets.trucks.speed_kmh"),
+        (16, "fleets.trucks.load_hours"),
         (17, "fleets.trucks.unload_hours"),
     ]
     assert all(p.file == str(path) for p in problems)
@@ -862,7 +1045,8 @@ def test_provenance_cite_mapping_covers_only_named_fields(tmp_path: Path) -> Non
     cite = '    cite: {count: "assumption: ten trucks", speed_kmh: "assumption: 30"}\nroutes'
     path = write(tmp_path, edit(TRUCK_CITE, cite))
     assert [p.key for p in provenance_problems(path)] == [
-        "fleets.trucks.capacity.container", "fleets.trucks.load_hours",
+        "fleets.trucks.capacity.container",
+        "fleets.trucks.load_hours",
         "fleets.trucks.unload_hours",
     ]
 

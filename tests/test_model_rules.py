@@ -33,10 +33,11 @@ def test_worked_example_to_the_hour() -> None:
 
 def _keep_case(keep: int, min_personnel: int) -> dict:
     return scenario_dict(
-        sites={"A": {"personnel": 100, "equipment": {"container": 10},
-                     "min_personnel": min_personnel}, "B": {}},
-        fleets={"trucks": truck(10, "A", {"container": 1}),
-                "buses": truck(2, "A", {"personnel": 50})},
+        sites={
+            "A": {"personnel": 100, "equipment": {"container": 10}, "min_personnel": min_personnel},
+            "B": {},
+        },
+        fleets={"trucks": truck(10, "A", {"container": 1}), "buses": truck(2, "A", {"personnel": 50})},
         routes=[{"from": "A", "to": "B", "km": 100}],
         phases=[{"id": "out", "moves": [{"from": "A", "to": "B", "keep": {"personnel": keep}}]}],
     )
@@ -75,8 +76,10 @@ def test_after_chained_phases(tmp_path: Path) -> None:
         sites={"A": {"equipment": {"container": 4}}, "B": {}, "C": {"equipment": {"container": 2}}},
         fleets={"trucks": truck(2, "A", {"container": 2})},
         routes=[{"from": "A", "to": "B", "km": 100}, {"from": "C", "to": "B", "km": 50}],
-        phases=[{"id": "p1", "start_day": 0, "moves": [{"from": "A", "to": "B"}]},
-                {"id": "p2", "after": ["p1"], "moves": [{"from": "C", "to": "B"}]}],
+        phases=[
+            {"id": "p1", "start_day": 0, "moves": [{"from": "A", "to": "B"}]},
+            {"id": "p2", "after": ["p1"], "moves": [{"from": "C", "to": "B"}]},
+        ],
     )
     r = sim.simulate(load(tmp_path, data), audit=True)
     assert r.phase_start_h == {"p1": 0.0, "p2": 4.0}
@@ -91,8 +94,10 @@ def test_phase_waits_for_start_day_and_after(tmp_path: Path) -> None:
         sites={"A": {"equipment": {"container": 2}}, "B": {}, "C": {"equipment": {"container": 2}}},
         fleets={"t": truck(1, "A", {"container": 2})},
         routes=[{"from": "A", "to": "B", "km": 100}, {"from": "C", "to": "B", "km": 50}],
-        phases=[{"id": "p1", "moves": [{"from": "A", "to": "B"}]},
-                {"id": "p2", "start_day": 1, "after": ["p1"], "moves": [{"from": "C", "to": "B"}]}],
+        phases=[
+            {"id": "p1", "moves": [{"from": "A", "to": "B"}]},
+            {"id": "p2", "start_day": 1, "after": ["p1"], "moves": [{"from": "C", "to": "B"}]},
+        ],
     )
     r = sim.simulate(load(tmp_path, data))
     assert r.phase_closure_h["p1"] == 4.0
@@ -104,8 +109,7 @@ def test_loading_teams_at_origin_and_destination(tmp_path: Path) -> None:
     # 10 vehicles, 2 teams at A: loaded in 5 rounds of 1 h, convoy leaves at 5 h, 2 h drive.
     # 3 teams at B: unloads finish at 8, 9, 10 (3 vehicles each) and 11 h (the last one).
     data = scenario_dict(
-        sites={"A": {"equipment": {"container": 10}, "loading_teams": 2},
-               "B": {"loading_teams": 3}},
+        sites={"A": {"equipment": {"container": 10}, "loading_teams": 2}, "B": {"loading_teams": 3}},
         fleets={"t": truck(10, "A", {"container": 1})},
         routes=[{"from": "A", "to": "B", "km": 100}],
         phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
@@ -149,8 +153,11 @@ def test_idle_vehicles_go_to_the_nearest_cargo(tmp_path: Path) -> None:
     data = scenario_dict(
         sites={"A": {"equipment": {"container": 2}}, "B": {}, "C": {}, "D": {}},
         fleets={"far": truck(1, "C", {"container": 2}), "near": truck(1, "B", {"container": 2})},
-        routes=[{"from": "A", "to": "B", "km": 100}, {"from": "A", "to": "C", "km": 300},
-                {"from": "A", "to": "D", "km": 50}],
+        routes=[
+            {"from": "A", "to": "B", "km": 100},
+            {"from": "A", "to": "C", "km": 300},
+            {"from": "A", "to": "D", "km": 50},
+        ],
         phases=[{"id": "out", "moves": [{"from": "A", "to": "D"}]}],
     )
     r = sim.simulate(load(tmp_path, data))
@@ -163,8 +170,10 @@ def test_slowest_vehicle_sets_the_pace(tmp_path: Path) -> None:
     data = scenario_dict(
         cargo={"container": {}, "tracked": {}},
         sites={"A": {"equipment": {"container": 1, "tracked": 1}}, "B": {}},
-        fleets={"trucks": truck(1, "A", {"container": 1}, speed=50),
-                "het": truck(1, "A", {"tracked": 1}, speed=25)},
+        fleets={
+            "trucks": truck(1, "A", {"container": 1}, speed=50),
+            "het": truck(1, "A", {"tracked": 1}, speed=25),
+        },
         routes=[{"from": "A", "to": "B", "km": 100}],
         phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
     )
@@ -177,8 +186,11 @@ def test_multi_hop_route_uses_the_shortest_path(tmp_path: Path) -> None:
     data = scenario_dict(
         sites={"A": {"equipment": {"container": 1}}, "X": {}, "B": {}},
         fleets={"t": truck(1, "A", {"container": 1})},
-        routes=[{"from": "A", "to": "X", "km": 50}, {"from": "X", "to": "B", "km": 50},
-                {"from": "A", "to": "B", "km": 150}],
+        routes=[
+            {"from": "A", "to": "X", "km": 50},
+            {"from": "X", "to": "B", "km": 50},
+            {"from": "A", "to": "B", "km": 150},
+        ],
         phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
     )
     r = sim.simulate(load(tmp_path, data))

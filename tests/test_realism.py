@@ -37,9 +37,13 @@ def run(tmp_path: Path, data: dict[str, Any], **kw: Any) -> sim.Result:
 def test_one_convoy_a_day_crossing_turns_simultaneous_convoys_into_days(tmp_path: Path) -> None:
     # 3 one-truck convoys leave at 1 h and reach the crossing (50 km in) at 2 h. It passes one
     # convoy a day: they cross at 2, 26 and 50 h, then drive 1 h and unload 1 h.
-    data = simple(3, 3, convoy={"max_vehicles": 1},
-                  crossings={"X": {"convoys_per_day": 1}},
-                  routes=[{"from": "A", "to": "B", "km": 100, "crossings": [{"id": "X", "at_km": 50}]}])
+    data = simple(
+        3,
+        3,
+        convoy={"max_vehicles": 1},
+        crossings={"X": {"convoys_per_day": 1}},
+        routes=[{"from": "A", "to": "B", "km": 100, "crossings": [{"id": "X", "at_km": 50}]}],
+    )
     r = run(tmp_path, data)
     loaded = [c for c in r.convoys if c.kind == "loaded"]
     assert [c.unloaded_h for c in loaded] == [4.0, 28.0, 52.0]
@@ -51,8 +55,12 @@ def test_one_convoy_a_day_crossing_turns_simultaneous_convoys_into_days(tmp_path
 
 def test_vehicles_per_hour_sets_the_time_through(tmp_path: Path) -> None:
     # 4 trucks at 2 vehicles an hour: 2 h through the crossing (midpoint by default).
-    data = simple(4, 4, crossings={"X": {"vehicles_per_hour": 2}},
-                  routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}])
+    data = simple(
+        4,
+        4,
+        crossings={"X": {"vehicles_per_hour": 2}},
+        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}],
+    )
     assert run(tmp_path, data).closure_h == 1 + 1 + 2 + 1 + 1
 
 
@@ -62,17 +70,23 @@ def test_closure_window_and_opening_hours(tmp_path: Path) -> None:
     route = [{"from": "A", "to": "B", "km": 100, "crossings": [{"id": "X", "at_km": 50}]}]
     data = simple(routes=route, crossings={"X": {"closures": [{"from_day": 0, "to_day": 1}]}})
     assert run(tmp_path, data).closure_h == 24 + 1 + 1
-    data = simple(routes=route, crossings={"X": {"closures": [{"from_day": 0, "to_day": 1}],
-                                                 "open_hours": [6, 18]}})
+    data = simple(
+        routes=route, crossings={"X": {"closures": [{"from_day": 0, "to_day": 1}], "open_hours": [6, 18]}}
+    )
     (tmp_path / "b").mkdir()
     assert run(tmp_path / "b", data).closure_h == 30 + 1 + 1
 
 
 def test_close_and_open_crossing_events(tmp_path: Path) -> None:
     route = [{"from": "A", "to": "B", "km": 100, "crossings": [{"id": "X", "at_km": 50}]}]
-    data = simple(routes=route, crossings={"X": {}},
-                  events=[{"type": "close_crossing", "day": 0, "crossing": "X", "reason": "flood"},
-                          {"type": "open_crossing", "day": 0.5, "crossing": "X"}])
+    data = simple(
+        routes=route,
+        crossings={"X": {}},
+        events=[
+            {"type": "close_crossing", "day": 0, "crossing": "X", "reason": "flood"},
+            {"type": "open_crossing", "day": 0.5, "crossing": "X"},
+        ],
+    )
     assert run(tmp_path, data).closure_h == 12 + 1 + 1
 
 
@@ -84,8 +98,7 @@ def test_weight_limit_sends_loaded_vehicle_the_long_way(tmp_path: Path) -> None:
         sites={"A": {"equipment": {"tracked": 1}}, "B": {}},
         fleets={"het": {**truck(1, "A", {"tracked": 1}), "empty_short_tons": 20}},
         crossings={"F": {"max_short_tons": 30}},
-        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["F"]},
-                {"from": "A", "to": "B", "km": 200}],
+        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["F"]}, {"from": "A", "to": "B", "km": 200}],
         phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
     )
     r = run(tmp_path, data)
@@ -116,8 +129,9 @@ def test_pause_on_the_critical_path_delays_closure_by_exactly_p() -> None:
 
 
 def test_pause_until_resume_for_one_site(tmp_path: Path) -> None:
-    data = simple(events=[{"type": "pause", "day": 0, "sites": ["A"]},
-                          {"type": "resume", "day": 2, "sites": ["A"]}])
+    data = simple(
+        events=[{"type": "pause", "day": 0, "sites": ["A"]}, {"type": "resume", "day": 2, "sites": ["A"]}]
+    )
     assert run(tmp_path, data).closure_h == 48 + 4
 
 
@@ -128,9 +142,20 @@ def test_reinforcement_raises_the_site_on_its_day_and_conserves(tmp_path: Path) 
         sites={"Q": {"personnel": 100}, "H": {"in_theatre": False}, "B": {}},
         fleets={"bus": truck(1, "H", {"personnel": 50})},
         routes=[{"from": "Q", "to": "H", "km": 100}, {"from": "Q", "to": "B", "km": 100}],
-        phases=[{"id": "later", "start_day": 5, "moves": [{"from": "Q", "to": "B", "keep": {"personnel": 150}}]}],
-        events=[{"type": "reinforce", "day": 1, "to": "Q", "from": "H", "personnel": 50,
-                 "reason": "air defence crews", "source": "assumption: test"}],
+        phases=[
+            {"id": "later", "start_day": 5, "moves": [{"from": "Q", "to": "B", "keep": {"personnel": 150}}]}
+        ],
+        events=[
+            {
+                "type": "reinforce",
+                "day": 1,
+                "to": "Q",
+                "from": "H",
+                "personnel": 50,
+                "reason": "air defence crews",
+                "source": "assumption: test",
+            }
+        ],
     )
     r = run(tmp_path, data)
     reinf = [c for c in r.convoys if c.kind == "loaded"]
@@ -160,10 +185,14 @@ def test_start_and_cancel_phase(tmp_path: Path) -> None:
         sites={"A": {"equipment": {"container": 1}}, "C": {"equipment": {"container": 1}}, "B": {}},
         fleets={"t": truck(2, "A", {"container": 1})},
         routes=[{"from": "A", "to": "B", "km": 100}, {"from": "A", "to": "C", "km": 100}],
-        phases=[{"id": "p1", "start_day": 10, "moves": [{"from": "A", "to": "B"}]},
-                {"id": "p2", "after": ["p1"], "moves": [{"from": "C", "to": "B"}]}],
-        events=[{"type": "start_phase", "day": 1, "phase": "p1"},
-                {"type": "cancel_phase", "day": 0, "phase": "p2"}],
+        phases=[
+            {"id": "p1", "start_day": 10, "moves": [{"from": "A", "to": "B"}]},
+            {"id": "p2", "after": ["p1"], "moves": [{"from": "C", "to": "B"}]},
+        ],
+        events=[
+            {"type": "start_phase", "day": 1, "phase": "p1"},
+            {"type": "cancel_phase", "day": 0, "phase": "p2"},
+        ],
     )
     r = run(tmp_path, data)
     assert r.phase_start_h == {"p1": 24.0, "p2": None}
@@ -174,10 +203,20 @@ def test_start_and_cancel_phase(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- airlift
 def air_case(personnel: int, **extra: Any) -> dict[str, Any]:
     data = scenario_dict(
-        sites={"A": {"personnel": personnel, "airfield": {"sorties_per_day": 24}},
-               "B": {"airfield": {"sorties_per_day": 24}}},
-        aircraft={"c130": {"count": 1, "based_at": "A", "capacity": {"personnel": 90},
-                           "speed_kmh": 500, "load_hours": 1, "unload_hours": 1}},
+        sites={
+            "A": {"personnel": personnel, "airfield": {"sorties_per_day": 24}},
+            "B": {"airfield": {"sorties_per_day": 24}},
+        },
+        aircraft={
+            "c130": {
+                "count": 1,
+                "based_at": "A",
+                "capacity": {"personnel": 90},
+                "speed_kmh": 500,
+                "load_hours": 1,
+                "unload_hours": 1,
+            }
+        },
         air_routes=[{"from": "A", "to": "B", "hours": 2}],
         routes=[{"from": "A", "to": "B", "km": 400}],
         phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
@@ -228,20 +267,40 @@ def test_availability_per_replication(tmp_path: Path) -> None:
 def test_breakdowns_and_disruptions_in_deterministic_mode(tmp_path: Path) -> None:
     # Expected 0.1 breakdowns on 100 km x 10 h repair = 1 h halt; a 50 % chance of a 4 h
     # delay = 2 h. Closure 1 + 2 + 2 + 1 + 1.
-    data = simple(fleets={"t": {**truck(1, "A", {"container": 1}),
-                                "breakdowns": {"per_1000_km": 1, "repair_hours": 10}}},
-                  routes=[{"from": "A", "to": "B", "km": 100,
-                           "disruption": {"delay_probability": 0.5, "delay_hours": 4}}])
+    data = simple(
+        fleets={
+            "t": {**truck(1, "A", {"container": 1}), "breakdowns": {"per_1000_km": 1, "repair_hours": 10}}
+        },
+        routes=[
+            {"from": "A", "to": "B", "km": 100, "disruption": {"delay_probability": 0.5, "delay_hours": 4}}
+        ],
+    )
     assert run(tmp_path, data).closure_h == 7.0
 
 
 def test_random_breakdowns_never_lose_cargo(tmp_path: Path) -> None:
-    data = simple(40, 10, fleets={"t": {**truck(10, "A", {"container": 1}),
-                                        "breakdowns": {"per_1000_km": 5, "repair_hours": {"uniform": [1, 5]},
-                                                       "policy": "leave"}}},
-                  routes=[{"from": "A", "to": "B", "km": 100,
-                           "disruption": {"turn_back_probability": 0.2, "delay_probability": 0.3,
-                                          "delay_hours": {"exponential": {"mean": 3}}}}])
+    data = simple(
+        40,
+        10,
+        fleets={
+            "t": {
+                **truck(10, "A", {"container": 1}),
+                "breakdowns": {"per_1000_km": 5, "repair_hours": {"uniform": [1, 5]}, "policy": "leave"},
+            }
+        },
+        routes=[
+            {
+                "from": "A",
+                "to": "B",
+                "km": 100,
+                "disruption": {
+                    "turn_back_probability": 0.2,
+                    "delay_probability": 0.3,
+                    "delay_hours": {"exponential": {"mean": 3}},
+                },
+            }
+        ],
+    )
     s = load(tmp_path, data)
     for rep in range(5):
         r = sim.simulate(s, seed=2, replication=rep, audit=True)
@@ -255,8 +314,9 @@ def test_disposition_on_site(tmp_path: Path) -> None:
     # Half of 10 containers are destroyed, 2 h each with one team: done at 10 h. The other 5
     # are lifted by 5 trucks: unloaded at 4 h. The phase closes when the last is destroyed.
     data = simple(10, 5)
-    data["sites"]["A"].update({"disposition": {"container": {"destroy": 0.5, "hours": 2}},
-                               "disposal_teams": 1})
+    data["sites"]["A"].update(
+        {"disposition": {"container": {"destroy": 0.5, "hours": 2}}, "disposal_teams": 1}
+    )
     r = run(tmp_path, data)
     assert r.closure_h == 10.0
     assert r.disposition["destroy"] == {"units": {"container": 5}, "short_tons": 50.0}
@@ -265,14 +325,21 @@ def test_disposition_on_site(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- validation
-@pytest.mark.parametrize(("change", "key", "words"), [
-    ({"events": [{"type": "pause", "day": 1, "sites": ["Z"]}]}, "events[0].sites[0]", "unknown site 'Z'"),
-    ({"events": [{"type": "start_phase", "day": 1, "phase": "nope"}]}, "events[0].phase", "unknown phase"),
-    ({"events": [{"type": "close_crossing", "day": 1}]}, "events[0]", "needs crossing"),
-    ({"events": [{"type": "pause"}]}, "events[0].day", "exactly one of day"),
-    ({"crossings": {"X": {}}}, "crossings.X", "on no route"),
-    ({"cargo": {"container": {"mode": "air"}}}, "phases[0].moves[0]", "must go by air"),
-])
+@pytest.mark.parametrize(
+    ("change", "key", "words"),
+    [
+        ({"events": [{"type": "pause", "day": 1, "sites": ["Z"]}]}, "events[0].sites[0]", "unknown site 'Z'"),
+        (
+            {"events": [{"type": "start_phase", "day": 1, "phase": "nope"}]},
+            "events[0].phase",
+            "unknown phase",
+        ),
+        ({"events": [{"type": "close_crossing", "day": 1}]}, "events[0]", "needs crossing"),
+        ({"events": [{"type": "pause"}]}, "events[0].day", "exactly one of day"),
+        ({"crossings": {"X": {}}}, "crossings.X", "on no route"),
+        ({"cargo": {"container": {"mode": "air"}}}, "phases[0].moves[0]", "must go by air"),
+    ],
+)
 def test_validation_of_realism_keys(tmp_path: Path, change: dict, key: str, words: str) -> None:
     data = simple(**change)
     with pytest.raises(sim.ScenarioError) as err:
@@ -294,8 +361,10 @@ def test_weight_limits_that_leave_no_route_are_refused(tmp_path: Path) -> None:
 
 
 def test_crossing_closed_for_good_on_the_only_route_is_refused(tmp_path: Path) -> None:
-    data = simple(crossings={"X": {"closures": [{"from_day": 0}]}},
-                  routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}])
+    data = simple(
+        crossings={"X": {"closures": [{"from_day": 0}]}},
+        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}],
+    )
     with pytest.raises(sim.ScenarioError, match="crossing closed for good"):
         load(tmp_path, data)
 
@@ -306,10 +375,13 @@ def test_event_option_on_the_command_line(tmp_path: Path) -> None:
 
     from sim.cli import main
 
-    assert main(["run", str(WORKED), "--event", "pause:day=0,days=2", "--out", str(tmp_path),
-                 "--no-plot"]) == 0
+    assert (
+        main(["run", str(WORKED), "--event", "pause:day=0,days=2", "--out", str(tmp_path), "--no-plot"]) == 0
+    )
     assert json.loads((tmp_path / "summary.json").read_text())["closure_days"] == 4.375 + 2
-    s = sim.load_scenario(WORKED, events=["{type: reinforce, day: 1, to: A, from: B, equipment: {container: 4}}"])
+    s = sim.load_scenario(
+        WORKED, events=["{type: reinforce, day: 1, to: A, from: B, equipment: {container: 4}}"]
+    )
     assert s.events[0].equipment == {"container": 4}
 
 

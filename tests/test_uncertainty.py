@@ -24,17 +24,24 @@ from sim.streams import Streams
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKED = ROOT / "scenarios/examples/worked-example.yaml"
-UNCERTAIN = ["--set", "fleets.trucks.load_hours={triangular: [1, 2, 4]}",
-             "--set", "fleets.trucks.speed_kmh={normal: {mean: 30, sd: 4}}"]
+UNCERTAIN = [
+    "--set",
+    "fleets.trucks.load_hours={triangular: [1, 2, 4]}",
+    "--set",
+    "fleets.trucks.speed_kmh={normal: {mean: 30, sd: 4}}",
+]
 
 
-@pytest.mark.parametrize(("raw", "mean", "low", "high"), [
-    ({"triangular": [1, 2, 6]}, 3.0, 1.0, 6.0),
-    ({"uniform": [2, 4]}, 3.0, 2.0, 4.0),
-    ({"normal": {"mean": 10, "sd": 2}}, 10.0, 0.0, math.inf),
-    ({"lognormal": {"median": 2, "sigma": 0.5}}, 2 * math.exp(0.125), 0.0, math.inf),
-    ({"exponential": {"mean": 5}}, 5.0, 0.0, math.inf),
-])
+@pytest.mark.parametrize(
+    ("raw", "mean", "low", "high"),
+    [
+        ({"triangular": [1, 2, 6]}, 3.0, 1.0, 6.0),
+        ({"uniform": [2, 4]}, 3.0, 2.0, 4.0),
+        ({"normal": {"mean": 10, "sd": 2}}, 10.0, 0.0, math.inf),
+        ({"lognormal": {"median": 2, "sigma": 0.5}}, 2 * math.exp(0.125), 0.0, math.inf),
+        ({"exponential": {"mean": 5}}, 5.0, 0.0, math.inf),
+    ],
+)
 def test_distribution_shapes_on_many_draws(raw: dict, mean: float, low: float, high: float) -> None:
     d = parse_distribution(raw)
     x = d.sample(np.random.default_rng(1), 200_000)
@@ -55,11 +62,18 @@ def test_central_values() -> None:
     assert parse_distribution({"exponential": {"mean": 5}}).central == 5.0
 
 
-@pytest.mark.parametrize("raw", [
-    {"triangular": [3, 2, 1]}, {"triangular": [1, 2]}, {"uniform": [-1, 2]},
-    {"normal": {"mean": 1}}, {"gamma": [1, 2]}, {"uniform": [1, 2], "per": "week"},
-    {"exponential": {"mean": float("inf")}},
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"triangular": [3, 2, 1]},
+        {"triangular": [1, 2]},
+        {"uniform": [-1, 2]},
+        {"normal": {"mean": 1}},
+        {"gamma": [1, 2]},
+        {"uniform": [1, 2], "per": "week"},
+        {"exponential": {"mean": float("inf")}},
+    ],
+)
 def test_bad_distributions_are_refused(raw: dict) -> None:
     with pytest.raises(ValueError):
         parse_distribution(raw)
@@ -92,18 +106,57 @@ def test_deterministic_mode_reproduces_the_fixed_answer() -> None:
 def test_one_replication_equals_the_single_run(tmp_path: Path) -> None:
     s = sim.load_scenario(WORKED, UNCERTAIN[1::2])
     single = sim.simulate(s, seed=9)
-    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "1", "--seed", "9", "--out", str(tmp_path), "--no-plot"]) == 0
-    assert json.loads((tmp_path / "summary.json").read_text())["closure_days"] == round(single.closure_h / 24, 4)
-    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "3", "--seed", "9", "--out", str(tmp_path / "m"),
-                 "--no-plot", "--jobs", "1"]) == 0
+    assert (
+        main(["run", str(WORKED), *UNCERTAIN, "-n", "1", "--seed", "9", "--out", str(tmp_path), "--no-plot"])
+        == 0
+    )
+    assert json.loads((tmp_path / "summary.json").read_text())["closure_days"] == round(
+        single.closure_h / 24, 4
+    )
+    assert (
+        main(
+            [
+                "run",
+                str(WORKED),
+                *UNCERTAIN,
+                "-n",
+                "3",
+                "--seed",
+                "9",
+                "--out",
+                str(tmp_path / "m"),
+                "--no-plot",
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     first = next(csv.DictReader((tmp_path / "m/runs.csv").open()))
     assert (first["root_seed"], first["replication"]) == ("9", "0")
     assert float(first["closure_days"]) == round(single.closure_h / 24, 4)
 
 
 def _mc(out: Path, *extra: str) -> None:
-    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "60", "--chunk", "7", "--seed", "5",
-                 "--out", str(out), *extra]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(WORKED),
+                *UNCERTAIN,
+                "-n",
+                "60",
+                "--chunk",
+                "7",
+                "--seed",
+                "5",
+                "--out",
+                str(out),
+                *extra,
+            ]
+        )
+        == 0
+    )
 
 
 def test_results_identical_for_one_job_two_jobs_and_dask(tmp_path: Path) -> None:
@@ -111,8 +164,14 @@ def test_results_identical_for_one_job_two_jobs_and_dask(tmp_path: Path) -> None
     _mc(tmp_path / "two", "--jobs", "2")
     _mc(tmp_path / "dask", "--executor", "dask", "--jobs", "2")
     names = sorted(p.name for p in (tmp_path / "one").iterdir())
-    assert names == ["closure_cdf.png", "fan_chart.png", "runs.csv", "runs.sqlite", "summary.json",
-                     "troop_curve_bands.csv"]
+    assert names == [
+        "closure_cdf.png",
+        "fan_chart.png",
+        "runs.csv",
+        "runs.sqlite",
+        "summary.json",
+        "troop_curve_bands.csv",
+    ]
     for name in names:
         ref = (tmp_path / "one" / name).read_bytes()
         assert (tmp_path / "two" / name).read_bytes() == ref, name
@@ -123,8 +182,9 @@ def test_dask_against_a_local_cluster_scheduler(tmp_path: Path) -> None:
     from distributed import LocalCluster
 
     _mc(tmp_path / "ref", "--jobs", "1", "--no-plot")
-    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
-                      processes=True) as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster:
         _mc(tmp_path / "remote", "--scheduler", cluster.scheduler_address, "--no-plot")
     for name in ("runs.csv", "summary.json", "troop_curve_bands.csv"):
         assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()
@@ -157,12 +217,28 @@ def test_censored_percentiles() -> None:
 
 
 def test_resume_after_sigterm_gives_identical_bytes(tmp_path: Path) -> None:
-    args = [sys.executable, "-m", "sim.cli", "run", str(WORKED), *UNCERTAIN, "-n", "400",
-            "--chunk", "10", "--jobs", "1", "--seed", "3", "--no-plot"]
+    args = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "run",
+        str(WORKED),
+        *UNCERTAIN,
+        "-n",
+        "400",
+        "--chunk",
+        "10",
+        "--jobs",
+        "1",
+        "--seed",
+        "3",
+        "--no-plot",
+    ]
     whole, part = tmp_path / "whole", tmp_path / "part"
     subprocess.run([*args, "--out", str(whole)], check=True, capture_output=True, timeout=300)
-    proc = subprocess.Popen([*args, "--out", str(part)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [*args, "--out", str(part)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     db = part / "runs.sqlite"
     deadline = time.time() + 120
     stored = 0
@@ -195,9 +271,26 @@ def test_sweep_table_is_hand_computable(tmp_path: Path) -> None:
     # 50 trucks -> 1 convoy, 13 h. max_vehicles 100 vs 5 (5 vehicles per convoy changes nothing:
     # every convoy still loads and leaves together). So only the fleet moves the P50.
     out = tmp_path / "sweep"
-    assert main(["sweep", str(WORKED), "--vary", "fleets.trucks.count=10,20,50",
-                 "--vary", "convoy.max_vehicles=5,100", "-n", "4", "--deterministic",
-                 "--out", str(out), "--jobs", "1"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(WORKED),
+                "--vary",
+                "fleets.trucks.count=10,20,50",
+                "--vary",
+                "convoy.max_vehicles=5,100",
+                "-n",
+                "4",
+                "--deterministic",
+                "--out",
+                str(out),
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert len(rows) == 6
     expected = {"10": 105 / 168, "20": 59 / 168, "50": 13 / 168}
@@ -210,9 +303,14 @@ def test_sweep_table_is_hand_computable(tmp_path: Path) -> None:
 def test_sweep_points_share_random_numbers(tmp_path: Path) -> None:
     # max_vehicles 50 vs 100 cannot matter for 10 trucks, so with common random numbers each
     # replication gives the same closure at both points.
-    points, store = sim.runner.simulate_factors(
-        WORKED, [("convoy.max_vehicles", ["50", "100"])], 8, tmp_path / "s.sqlite",
-        overrides=UNCERTAIN[1::2], seed=11)
+    _points, store = sim.runner.simulate_factors(
+        WORKED,
+        [("convoy.max_vehicles", ["50", "100"])],
+        8,
+        tmp_path / "s.sqlite",
+        overrides=UNCERTAIN[1::2],
+        seed=11,
+    )
     a = [r[2] for r in store.scalars(0, 8)]
     b = [r[2] for r in store.scalars(1, 8)]
     store.close()
@@ -220,9 +318,22 @@ def test_sweep_points_share_random_numbers(tmp_path: Path) -> None:
 
 
 def test_sweep_bad_vary_value_exits_2(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(WORKED), "--vary",
-                           "fleets.trucks.count=10,many", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "sweep",
+            str(WORKED),
+            "--vary",
+            "fleets.trucks.count=10,many",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "fleets.trucks.count" in proc.stderr and "valid integer" in proc.stderr
 
@@ -244,21 +355,76 @@ def test_availability_style_distribution_in_a_scenario(tmp_path: Path) -> None:
 def test_raising_n_computes_only_the_new_replications(tmp_path: Path) -> None:
     first, grown, fresh = tmp_path / "a", tmp_path / "a", tmp_path / "fresh"
     _mc(first, "--jobs", "1", "--no-plot")  # 60 replications, chunks of 7
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(WORKED), *UNCERTAIN, "-n", "75",
-                           "--chunk", "7", "--seed", "5", "--out", str(grown), "--no-plot", "--jobs", "1"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "run",
+            str(WORKED),
+            *UNCERTAIN,
+            "-n",
+            "75",
+            "--chunk",
+            "7",
+            "--seed",
+            "5",
+            "--out",
+            str(grown),
+            "--no-plot",
+            "--jobs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0
     assert "resuming: 56 of 75 replications already stored" in proc.stderr  # 8 whole chunks of 7
-    assert main(["run", str(WORKED), *UNCERTAIN, "-n", "75", "--chunk", "7", "--seed", "5",
-                 "--out", str(fresh), "--no-plot", "--jobs", "1"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(WORKED),
+                *UNCERTAIN,
+                "-n",
+                "75",
+                "--chunk",
+                "7",
+                "--seed",
+                "5",
+                "--out",
+                str(fresh),
+                "--no-plot",
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     for name in ("runs.csv", "summary.json", "troop_curve_bands.csv"):
         assert (grown / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
 def test_unreachable_scheduler_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(WORKED), "-n", "2",
-                           "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "run",
+            str(WORKED),
+            "-n",
+            "2",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
