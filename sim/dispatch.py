@@ -180,7 +180,7 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
     ]
     if not pools:
         return orders
-    for site in range(len(world.sites)):
+    for site in world.airfields:
         for line, cls, units in world.loadable(site, th.now):
             if not allows(world, line, cls, "air"):
                 continue
@@ -236,17 +236,15 @@ def _load_here(world: World, th: Theatre, site: int, max_vehicles: int | None) -
 
 
 def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
-    wanting: dict[int, list[list[Any]]] = {
-        s: [[line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")]
-        for s in range(len(world.sites))
-    }
-    wanting = {s: w for s, w in wanting.items() if w}
-    pools = [
-        p
-        for p in range(len(world.sites))
-        if any(world.idle[p][f.index] for f in world.fleets if f.mode == "road")
-    ]
-    if not wanting or not pools:
+    pools = [p for p in range(len(world.sites)) if any(world.idle[p][f.index] for f in world.road)]
+    if not pools:
+        return []
+    wanting: dict[int, list[list[Any]]] = {}
+    for s in range(len(world.sites)):
+        want = [[line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")]
+        if want:
+            wanting[s] = want
+    if not wanting:
         return []
     names = world.sites
     net = th.network
@@ -275,7 +273,7 @@ def plan(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrde
     """All convoys and sorties to start now: air, then loading convoys, then empty moves."""
     orders = _airlift(world, th)
     for site in range(len(world.sites)):
-        if any(world.idle[site][f.index] for f in world.fleets if f.mode == "road"):
+        if world.active_at[site] and any(world.idle[site][f.index] for f in world.road):
             orders.extend(_load_here(world, th, site, max_vehicles))
     orders.extend(_reposition(world, th, max_vehicles))
     return orders

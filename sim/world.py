@@ -189,6 +189,8 @@ class World:
         self.weight_cache: dict[tuple[int, int, int, int], int] = {}
         self.active_at = [[] for _ in range(ns)]
         self.teams = [TeamLedger(s.sites[sid].loading_teams) for sid in self.sites]
+        self.road = [f for f in self.fleets if f.mode == "road"]
+        self.airfields = [i for i, sid in enumerate(self.sites) if s.sites[sid].airfield is not None]
         self.carriers = [
             sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "road"), key=_specialists_first(c))
             for c in range(nc)
@@ -333,6 +335,8 @@ class World:
         Respects what is already loading, ``min_personnel`` (held while equipment is still
         waiting to leave) and claims of vehicles already driving here to fetch cargo.
         """
+        if not self.active_at[site]:
+            return []
         nc = len(self.classes)
         free = [self.stock[site][c] - self.forming[site][c] - self.disposing_at[site][c] for c in range(nc)]
         p = self.personnel

@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SETUP = re.compile(r"^(python3? -m venv|\. \.venv/bin/activate|source |(python3? -m )?pip install|"
-                   r"(python3? -m )?pytest)")
+SETUP = re.compile(
+    r"^(python3? -m venv|\. \.venv/bin/activate|source |(python3? -m )?pip install|"
+    r"(python3? -m )?pytest)"
+)
 BLOCK = re.compile(r"^```bash\n(.*?)^```", re.M | re.S)
 
 
@@ -47,16 +49,30 @@ def runnable(block: str) -> str:
 
 
 def test_setup_steps_are_the_only_ones_dropped() -> None:
-    assert runnable("python3 -m venv .venv && . .venv/bin/activate && pip install -e . && "
-                    "posture run x.yaml") == "posture run x.yaml"
-    assert runnable("posture validate a.yaml\nposture run a.yaml | head") == \
-        "posture validate a.yaml\nposture run a.yaml | head"
+    assert (
+        runnable("python3 -m venv .venv && . .venv/bin/activate && pip install -e . && posture run x.yaml")
+        == "posture run x.yaml"
+    )
+    assert (
+        runnable("posture validate a.yaml\nposture run a.yaml | head")
+        == "posture validate a.yaml\nposture run a.yaml | head"
+    )
 
 
 @pytest.mark.parametrize(("where", "block"), _blocks(), ids=[w for w, _ in _blocks()])
 def test_doc_block_runs(where: str, block: str, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    env = dict(os.environ, MPLBACKEND="Agg", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", runnable(block)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"{where} failed:\n{block}\nstdout:\n{proc.stdout[-2000:]}\nstderr:\n{proc.stderr[-2000:]}"
+    env = dict(
+        os.environ, MPLBACKEND="Agg", PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    )
+    proc = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", runnable(block)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, (
+        f"{where} failed:\n{block}\nstdout:\n{proc.stdout[-2000:]}\nstderr:\n{proc.stderr[-2000:]}"
+    )
