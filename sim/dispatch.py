@@ -241,7 +241,9 @@ def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[Con
         return []
     wanting: dict[int, list[list[Any]]] = {}
     for s in range(len(world.sites)):
-        want = [[line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")]
+        want: list[list[Any]] = [
+            [line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")
+        ]
         if want:
             wanting[s] = want
     if not wanting:
