@@ -241,11 +241,11 @@ def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[Con
         return []
     wanting: dict[int, list[list[Any]]] = {}
     for s in range(len(world.sites)):
-        want: list[list[Any]] = [
+        demand: list[list[Any]] = [
             [line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")
         ]
-        if want:
-            wanting[s] = want
+        if demand:
+            wanting[s] = demand
     if not wanting:
         return []
     names = world.sites
