@@ -129,8 +129,38 @@ def _summary_table(s: Scenario) -> Table:
             f"{m.from_} → {m.to}" + (f" keep {dict(m.keep)}" if m.keep else "") for m in ph.moves
         )
         t.add_row(f"phase: {ph.id}", f"{when}: {moves}")
-    if s.convoy.max_vehicles:
-        t.add_row("convoys", f"at most {s.convoy.max_vehicles} vehicles")
+    for aid, ac in s.aircraft.items():
+        cap = ", ".join(f"{k} {v}" for k, v in ac.capacity.items())
+        t.add_row(f"aircraft: {aid}", f"{ac.count} at {ac.based_at}; a sortie carries {cap}")
+    fields = [
+        f"{sid} ({site.airfield.sorties_per_day:g}/day)" for sid, site in s.sites.items() if site.airfield
+    ]
+    if fields:
+        t.add_row("airfields", ", ".join(fields))
+    for cid, cr in s.crossings.items():
+        rules = [
+            f"{cr.convoys_per_day:g} convoys/day" if cr.convoys_per_day else "",
+            f"{cr.vehicles_per_hour:g} vehicles/h" if cr.vehicles_per_hour else "",
+            f"open {cr.open_hours[0]:g}-{cr.open_hours[1]:g} h" if cr.open_hours else "",
+            f"max {cr.max_short_tons:g} short tons" if cr.max_short_tons else "",
+            f"{len(cr.closures)} closure window(s)" if cr.closures else "",
+        ]
+        t.add_row(f"crossing: {cid}", "; ".join(r for r in rules if r) or "no limits")
+    rules = [
+        f"at most {s.convoy.max_vehicles} vehicles" if s.convoy.max_vehicles else "",
+        f"{s.convoy.escort_teams} escort teams" if s.convoy.escort_teams else "",
+    ]
+    if any(rules):
+        t.add_row("convoys", "; ".join(r for r in rules if r))
+    for sid, site in s.sites.items():
+        for cls, share in site.disposition.items():
+            t.add_row(
+                f"disposition: {sid}", f"{cls}: transfer {share.transfer:.0%}, destroy {share.destroy:.0%}"
+            )
+    for ev in s.events:
+        when = f"day {ev.day:g}" if ev.day is not None else str(ev.date)
+        reason = (ev.reason or "").split(". ")[0][:90]
+        t.add_row(f"event: {ev.type}", when + (f" — {reason}" if reason else ""))
     return t
 
 

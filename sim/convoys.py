@@ -28,6 +28,7 @@ import numpy as np
 import simpy
 
 from .dispatch import ConvoyOrder, VehicleLoad
+from .network import Leg
 from .results import ConvoyRecord
 
 if TYPE_CHECKING:
@@ -132,12 +133,11 @@ def travel(
 ) -> Generator[simpy.Event, Any, tuple[float, list[VehicleLoad], bool]]:
     """Drive the path; returns (pure driving hours, vehicles left behind, turned back?)."""
     env, w, st = eng.env, eng.world, eng.streams
-    legs = eng.network.path(w.sites[order.origin], w.sites[order.dest], order.avoid)
-    assert legs is not None
     fleets = sorted({v.fleet for v in order.vehicles})
     speed = max(
         MIN_SPEED_KMH, min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets)
     )
+    legs = choose_path(eng, order, speed)
     drive = 0.0
     start = env.now
     for leg in legs:
@@ -171,6 +171,37 @@ def travel(
     return drive, left, False
 
 
+def choose_path(eng: Engine, order: ConvoyOrder, speed: float) -> tuple[Leg, ...]:
+    """The shortest allowed path, or a detour around crossings that are closed now.
+
+    Both are estimated as driving time plus the wait for each crossing to open when the convoy
+    would reach it (queues are not foreseen); the earlier arrival wins, the shortest on a tie.
+    """
+    net, names, now = eng.network, eng.world.sites, float(eng.env.now)
+    a, b = names[order.origin], names[order.dest]
+    best = net.path(a, b, order.avoid)
+    assert best is not None
+    closed = frozenset(cid for cid, c in eng.crossings.items() if c.next_open(now) > now)
+    if not closed or not any(cid in closed for leg in best for cid, _ in leg.crossings):
+        return best
+    detour = net.path(a, b, order.avoid | closed)
+    if detour is None:
+        return best
+
+    def eta(legs: tuple[Leg, ...]) -> float:
+        t = now
+        for leg in legs:
+            done = 0.0
+            for cid, at in leg.crossings:
+                t += (at - done) / speed
+                t = eng.crossings[cid].next_open(t)
+                done = at
+            t += (leg.km - done) / speed
+        return t
+
+    return detour if eta(detour) < eta(best) else best
+
+
 def breakdowns(eng: Engine, order: ConvoyOrder, km: float) -> tuple[float, list[VehicleLoad]]:
     """Hours the whole convoy halts for repairs, and the vehicles it leaves behind."""
     st, w = eng.streams, eng.world
@@ -184,6 +215,7 @@ def breakdowns(eng: Engine, order: ConvoyOrder, km: float) -> tuple[float, list[
         if st.deterministic:
             if spec.policy == "wait":
                 hold += expected * st.draw(spec.repair_hours, "repair")
+                eng.expected_breakdowns += expected
             continue
         count = int(st.rng("breakdown").poisson(expected))
         if count == 0:
@@ -242,7 +274,11 @@ def release(
 
 
 def straggler(eng: Engine, order: ConvoyOrder, v: VehicleLoad, rec: ConvoyRecord) -> Proc:
-    """A vehicle left behind for repair follows alone and unloads on arrival."""
+    """A vehicle left behind for repair follows alone and unloads on arrival.
+
+    It broke down somewhere on the way, was repaired, and drove the rest at the convoy's
+    pace, so it arrives its repair time after the convoy.
+    """
     yield eng.env.timeout(eng.left_behind.pop(id(v)))
     yield from unload(eng, order, [v])
     release(eng, order, [v], rec)

@@ -143,12 +143,19 @@ def _convoys(
     vehicles: list[VehicleLoad],
     max_vehicles: int | None,
 ) -> list[ConvoyOrder]:
-    by_path: dict[frozenset[str], list[VehicleLoad]] = {}
+    # Vehicles whose weight allows the same path travel together; the convoy avoids every
+    # crossing too weak for any of its vehicles (their common path already does).
+    by_path: dict[tuple[int, ...], tuple[frozenset[str], list[VehicleLoad]]] = {}
+    a, b = world.sites[origin], world.sites[dest]
     for v in vehicles:
-        by_path.setdefault(net.too_weak(_gross(world, v)), []).append(v)
+        avoid = net.too_weak(_gross(world, v))
+        legs = net.path(a, b, avoid) or ()
+        key = tuple(leg.route for leg in legs)
+        known, group = by_path.get(key, (frozenset(), []))
+        by_path[key] = (known | avoid, [*group, v])
     return [
         ConvoyOrder(origin, dest, loaded, chunk, "road", avoid)
-        for avoid, group in by_path.items()
+        for avoid, group in by_path.values()
         for chunk in _chunks(group, max_vehicles)
     ]
 

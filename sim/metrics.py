@@ -119,7 +119,8 @@ def not_finished(eng: Engine) -> list[str]:
             continue
         start = eng.phase_start[i] or 0.0
         busiest = max(usages, key=lambda u: u.utilisation(start, eng.env.now), default=None)
-        held = [s for s in eng.world.sites if eng.world.paused(eng.world.sites.index(s), i, eng.env.now)]
+        origins = {line.origin for line in eng.phase_lines[i]}
+        held = [eng.world.sites[o] for o in sorted(origins) if eng.world.paused(o, i, eng.env.now)]
         if held:
             out.append(f"phase {pid} was paused at the horizon at {', '.join(held)}")
         elif busiest is not None and busiest.utilisation(start, eng.env.now) > 0:
@@ -189,10 +190,15 @@ def daily_series(eng: Engine, n_days: int) -> dict[str, np.ndarray]:
         out[f"queue_{cid}"] = cr.daily_max_queue(n_days)
     for mode in ("road", "air"):
         arr = np.zeros(n_days, dtype=np.int64)
-        for t, _c, units, _p, m in eng.world.moved:
-            if m == mode and int(t // 24) < n_days:
+        for t, _c, units, phase, m in eng.world.moved:
+            if m == mode and phase >= 0 and int(t // 24) < n_days:
                 arr[int(t // 24)] += units
         out[f"arrived_{mode}"] = arr
+    inflow = np.zeros(n_days, dtype=np.int64)
+    for t, _c, units, phase, _m in eng.world.moved:
+        if phase < 0 and int(t // 24) < n_days:
+            inflow[int(t // 24)] += units
+    out["arrived_reinforcement"] = inflow
     return out
 
 

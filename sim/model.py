@@ -96,6 +96,7 @@ class Engine:
         self.delays: list[float] = []
         self.left_behind: dict[int, float] = {}
         self.breakdowns = 0
+        self.expected_breakdowns = 0.0
         self.turn_backs = 0
         self.down: list[list[int]] = [[0] * len(w.fleets) for _ in w.sites]
         self._air = {(r.from_, r.to): r.hours for r in s.air_routes}

@@ -116,6 +116,16 @@ def _phase_marks(ax: Axes, scenario: Scenario, starts: dict[str, float | None], 
         ax.text(when, top, f" {pid}", rotation=90, va="top", ha="left", fontsize=8, color="0.25")
 
 
+def _event_marks(ax: Axes, scenario: Scenario, top: float) -> None:
+    """Policy events as dotted red lines, labelled with their type."""
+    for ev in scenario.events:
+        when = _x(ev.date) if ev.date is not None else _x(scenario.start) + (ev.day or 0.0)
+        ax.axvline(when, color="#a50021", ls=":", lw=1.0)
+        ax.text(
+            when, top * 0.72, f" {ev.type}", rotation=90, va="top", ha="left", fontsize=8, color="#a50021"
+        )
+
+
 def _style(ax: Axes, title: str, scenario: Scenario) -> None:
     ax.set_title(title, fontsize=13, loc="left")
     spec = ax.get_subplotspec()
@@ -165,6 +175,7 @@ def troop_curve_figure(result: Result) -> Figure:
     )
     ax.set_ylim(0, top)
     _phase_marks(ax, s, result.phase_start_h, top)
+    _event_marks(ax, s, top)
     status = (
         f"closure day {result.closure_days:.1f} ({result.summary()['closure_date']})"
         if result.completed
@@ -250,7 +261,20 @@ def closure_cdf_figure(
     ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
     ax.yaxis.set_major_formatter(lambda v, _p: f"{v:.0%}")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right")
+    if any(not str(line.get_label()).startswith("_") for line in ax.get_lines()):
+        ax.legend(loc="lower right")
+    else:
+        ax.set_xlim(_x(scenario.start), _x(scenario.start) + scenario.horizon_days)
+        ax.text(
+            0.5,
+            0.5,
+            f"no replication finished within the {scenario.horizon_days:g}-day horizon",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color="#a50021",
+        )
     return fig
 
 
