@@ -393,3 +393,23 @@ def test_bad_event_options_are_reported_per_option(tmp_path: Path) -> None:
     with pytest.raises(sim.ScenarioError) as err:
         sim.load_scenario(WORKED, events=["pause:day=0", "bogus"])
     assert str(err.value.problems[0]).startswith("--event:2: events: expected TYPE:key=value")
+
+
+def test_convoy_detours_around_a_closed_crossing_when_that_is_sooner(tmp_path: Path) -> None:
+    # A-B direct is 100 km through X, shut for days 0-5; A-Y-B is 150 km and open. Leaving at
+    # 1 h, the detour arrives at 4 h (3 h drive) against 120 h + 1 h direct; unloaded at 5 h.
+    data = simple(
+        sites={"A": {"equipment": {"container": 1}}, "Y": {}, "B": {"in_theatre": False}},
+        crossings={"X": {"closures": [{"from_day": 0, "to_day": 5}]}},
+        routes=[
+            {"from": "A", "to": "B", "km": 100, "crossings": [{"id": "X", "at_km": 50}]},
+            {"from": "A", "to": "Y", "km": 75},
+            {"from": "Y", "to": "B", "km": 75},
+        ],
+    )
+    assert run(tmp_path, data).closure_h == 5.0
+    # Closed only until 2.5 h, waiting is sooner: reach X at 2 h, cross at 2.5 h, arrive 3.5 h,
+    # unloaded 4.5 h (the detour would give 5 h).
+    data["crossings"]["X"]["closures"] = [{"from_day": 0, "to_day": 2.5 / 24}]
+    (tmp_path / "b").mkdir()
+    assert run(tmp_path / "b", data).closure_h == 4.5
