@@ -7,7 +7,8 @@ A loaded road convoy:
    ``convoy.escort_teams`` is set;
 3. drives its path leg by leg at the pace of its slowest vehicle; at each crossing on the way
    it queues and passes (:class:`~sim.resources.Crossing`); on a route with a ``disruption``
-   it may be delayed, or turned back halfway (its cargo returns to the origin); breakdowns
+   it may be delayed, or turned back at the end of that route and drive back the way it came
+   (its cargo returns to the origin); breakdowns
    either halt the whole convoy for the repair (``wait``) or leave the vehicle behind to be
    repaired and follow alone (``leave``) — its cargo is never lost;
 4. unloads at the destination on that site's teams; each vehicle's cargo has arrived when it
@@ -92,11 +93,11 @@ def run_order(eng: Engine, order: ConvoyOrder) -> Proc:
     rec.arrive_h = env.now
     gone = {id(v) for v in left}
     main = [v for v in order.vehicles if id(v) not in gone]
+    for v in left:
+        env.process(straggler(eng, order, v, rec))
     yield from unload(eng, order, main)
     if escort is not None and eng.escorts is not None:
         env.process(eng.escorts.release_after(escort, rec.depart_h, drive))
-    for v in left:
-        env.process(straggler(eng, order, v, rec))
     release(eng, order, main, rec)
     rec.unloaded_h = env.now
 
@@ -214,13 +215,13 @@ def breakdowns(eng: Engine, order: ConvoyOrder, km: float) -> tuple[float, list[
         expected = km / 1000.0 * spec.per_1000_km
         if st.deterministic:
             if spec.policy == "wait":
-                hold += expected * st.draw(spec.repair_hours, "repair")
+                hold += expected * st.draw(spec.repair_hours, "repair", w.fleets[v.fleet].id)
                 eng.expected_breakdowns += expected
             continue
         count = int(st.rng("breakdown").poisson(expected))
         if count == 0:
             continue
-        repair = sum(st.draw(spec.repair_hours, "repair") for _ in range(count))
+        repair = sum(st.draw(spec.repair_hours, "repair", w.fleets[v.fleet].id) for _ in range(count))
         eng.breakdowns += count
         if spec.policy == "wait":
             hold += repair

@@ -74,8 +74,8 @@ def build_result(eng: Engine) -> Result:
         waits={
             "escort_hours": round(eng.escorts.wait_hours, 4) if eng.escorts else 0.0,
             "crossing_hours": {cid: round(c.wait_hours, 4) for cid, c in eng.crossings.items()},
-            "disruption_delay_hours": round(sum(eng.delays), 4),
-            "breakdowns": eng.breakdowns,
+            "disruption_delay_hours": round(float(sum(eng.delays)), 4),
+            "breakdowns": round(eng.expected_breakdowns, 4) if eng.streams.deterministic else eng.breakdowns,
             "turn_backs": eng.turn_backs,
         },
     )

@@ -174,7 +174,7 @@ class Engine:
                 return None
         given = self._air.get((w.sites[a], w.sites[b]))
         if given is not None:
-            return self.streams.draw(given, "flight")
+            return self.streams.draw(given, "flight", f"{w.sites[a]}-{w.sites[b]}")
         if None in (sa.lat, sa.lon, sb.lat, sb.lon):
             return None
         km = great_circle_km(sa.lat, sa.lon, sb.lat, sb.lon)  # type: ignore[arg-type]

@@ -48,6 +48,10 @@ class Line:
     mode: str | None = None
     disposing: list[int] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if not self.disposing:
+            self.disposing = [0] * len(self.req)
+
     def done(self) -> bool:
         """Every required unit has arrived and every disposal on site is finished."""
         return self.arrived == self.req and not any(self.disposing)
@@ -250,7 +254,9 @@ class World:
         else:
             committed = self.committed(origin)
             req = [min(n, max(0, self.stock[origin][c] - committed[c])) for c, n in enumerate(units)]
-        line = Line(len(self.lines), -1, origin, dest, [0] * nc, req, [0] * nc, [0] * nc, [0] * nc)
+        line = Line(
+            len(self.lines), -1, origin, dest, [0] * nc, req, [0] * nc, [0] * nc, [0] * nc, None, [0] * nc
+        )
         self.lines.append(line)
         if not line.done():
             self.active_at[origin].append(line)
@@ -270,17 +276,19 @@ class World:
     def set_keep(self, site: int, keep: list[int]) -> list[Line]:
         """A new end state for ``site``: shrink (or grow) what its active lines still take.
 
-        Units already on convoys stay on them. Returns lines that became complete.
+        What stays is at least ``keep`` and at least each active move's own ``keep``. Units
+        already on convoys stay on them. Returns lines that became complete.
         """
         self.keep_override[site] = keep
         lines = [line for line in self.active_at[site] if line.phase >= 0]
         for c in range(len(self.classes)):
+            floor = max([keep[c], *(line.keep[c] for line in lines)])
             room = max(
                 0,
                 self.stock[site][c]
                 - self.forming[site][c]
                 - self.disposing_at[site][c]
-                - keep[c]
+                - floor
                 - sum(o.req[c] - o.taken[c] for o in self.active_at[site] if o.phase < 0),
             )
             for line in lines:

@@ -413,3 +413,21 @@ def test_convoy_detours_around_a_closed_crossing_when_that_is_sooner(tmp_path: P
     data["crossings"]["X"]["closures"] = [{"from_day": 0, "to_day": 2.5 / 24}]
     (tmp_path / "b").mkdir()
     assert run(tmp_path / "b", data).closure_h == 4.5
+
+
+def test_reinforcement_still_on_its_way_at_the_horizon_is_reported(tmp_path: Path) -> None:
+    # Regression: an open reinforcement line made the result builder crash.
+    s = sim.load_scenario(WORKED, events=["reinforce:day=29.9,to=A,from=B,equipment.container=1"])
+    r = sim.simulate(s, audit=True)
+    # It appears at B at 717.6 h, loads on an idle truck until 719.6 h and is on the 10 h road
+    # at the 720 h horizon.
+    assert not r.completed
+    assert r.in_transit == {"container": 1} and r.remaining == {}
+
+
+def test_set_keep_never_takes_a_moves_own_keep(tmp_path: Path) -> None:
+    # The move keeps 10 containers; a later set_keep of personnel only must not release them.
+    data = simple(10, 10, events=[{"type": "set_keep", "day": 0, "site": "A", "keep": {"personnel": 0}}])
+    data["phases"][0]["moves"][0]["keep"] = {"container": 4}
+    r = run(tmp_path, data)
+    assert r.convoys[0].cargo == {"container": 6}
