@@ -221,6 +221,8 @@ class Engine:
 
     def _phase(self, i: int) -> Generator[simpy.Event, Any, None]:
         yield self.start_signal[i]
+        if self.cancelled[i]:  # cancelled at the instant it was due to open
+            return
         self.phase_start[i] = self.env.now
         w = self.world
         for mv in self.scenario.phases[i].moves:
