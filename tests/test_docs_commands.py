@@ -1,11 +1,12 @@
 """Every ```bash block in README.md and docs/*.md runs, so the docs cannot rot.
 
-Each block runs with ``bash -e`` (no pipefail: ``cmd | head`` must not fail on SIGPIPE) in a scratch folder that holds a copy of
-``scenarios/`` (so results never land in the repository), with the ``posture`` of the
-environment running the tests on PATH. Set-up steps are the one thing not re-run here, and
-only as whole ``&&``-separated steps: making or activating a virtual environment and
-``pip install`` (CI has just done exactly that), and ``python -m pytest`` (that is the command
-running this test). Whatever follows them in the block still runs.
+Each block runs with ``bash -e`` (no pipefail: ``cmd | head`` must not fail on SIGPIPE) in
+a scratch folder that holds a copy of ``scenarios/`` (so results never land in the
+repository), with the ``posture`` of the environment running the tests on PATH. Set-up
+steps are the one thing not re-run here, and only as whole ``&&``-separated steps: making
+or activating a virtual environment and ``pip install`` (CI has just done exactly that),
+and ``python -m pytest`` (that is the command running this test). Whatever follows them in
+the block still runs.
 """
 
 from __future__ import annotations
