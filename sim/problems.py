@@ -28,7 +28,9 @@ def dotted(path: Sequence[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            text = text if text.isprintable() else repr(text)  # never break the one-line format
+            out += ("." if out else "") + text
     return out or TOP
 
 
@@ -42,7 +44,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.key}: {self.message}"
+        key = self.key if self.key.strip() and self.key.isprintable() else repr(self.key)
+        message = " ".join(self.message.split()) if not self.message.isprintable() else self.message
+        return f"{self.file}:{self.line}: {key}: {message}"
 
 
 class ScenarioError(Exception):
