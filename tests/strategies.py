@@ -134,6 +134,7 @@ def scenario_dicts(
     max_classes: int = 2,
     max_fleets: int = 4,
     max_phases: int = 5,
+    max_moves: int = 3,
     max_events: int = 4,
     max_units: int = 60,
     max_personnel: int = 600,
@@ -149,6 +150,7 @@ def scenario_dicts(
     min_personnel: bool = True,
     max_vehicles: bool = True,
     extra_routes: bool = True,
+    time_windows: bool = True,
 ) -> dict[str, Any]:
     """A valid scenario mapping. See the module docstring for how validity is ensured.
 
@@ -243,13 +245,13 @@ def scenario_dicts(
                 spec["convoys_per_day"] = draw(st.sampled_from([0.5, 1, 2, 4, 12, 24]))
             if draw(st.booleans()):
                 spec["vehicles_per_hour"] = draw(st.integers(1, 120))
-            if draw(st.integers(0, 3)) == 0:
+            if time_windows and draw(st.integers(0, 3)) == 0:
                 h0, h1 = draw(st.lists(st.integers(0, 24), min_size=2, max_size=2, unique=True))
                 if {h0, h1} == {0, 24}:
                     h0, h1 = 0, 24  # [24, 0] is never open; see docs/reliability.md
                 spec["open_hours"] = [h0, h1]
             windows = []
-            for _ in range(draw(st.integers(0, 2))):
+            for _ in range(draw(st.integers(0, 2)) if time_windows else 0):
                 start = draw(st.integers(0, horizon * 4)) / 4
                 windows.append({"from_day": start, "to_day": start + draw(st.integers(1, 40)) / 4})
             if windows:
@@ -353,7 +355,7 @@ def scenario_dicts(
             ph["after"] = _subset(draw, [f"p{j}" for j in range(i)], 1, 2)
         moves = []
         if n_sites > 1:
-            for _ in range(draw(st.integers(0, 3))):
+            for _ in range(draw(st.integers(0, max_moves))):
                 a_, b_ = draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True))
                 mv: dict[str, Any] = {"from": a_, "to": b_}
                 if draw(st.integers(0, 2)) == 0:
