@@ -292,6 +292,11 @@ def _check_air_and_crossings(s: Scenario) -> Iterator[Finding]:
                 ("crossings", cid, "open_hours"),
                 "opening and closing hour are equal; omit open_hours for always open",
             )
+        elif c.open_hours is not None and tuple(c.open_hours) == (24, 0):
+            yield (
+                ("crossings", cid, "open_hours"),
+                "[24, 0] is never open (it opens at midnight and shuts at once); use [0, 24] or omit it",
+            )
         for k, w in enumerate(c.closures):
             if w.to_day is not None and w.to_day < w.from_day:
                 yield ("crossings", cid, "closures", k, "to_day"), "to_day is before from_day"

@@ -248,7 +248,7 @@ def scenario_dicts(
             if time_windows and draw(st.integers(0, 3)) == 0:
                 h0, h1 = draw(st.lists(st.integers(0, 24), min_size=2, max_size=2, unique=True))
                 if {h0, h1} == {0, 24}:
-                    h0, h1 = 0, 24  # [24, 0] is never open; see docs/reliability.md
+                    h0, h1 = 0, 24  # [24, 0] is never open, and refused
                 spec["open_hours"] = [h0, h1]
             windows = []
             for _ in range(draw(st.integers(0, 2)) if time_windows else 0):

@@ -369,6 +369,18 @@ def test_crossing_closed_for_good_on_the_only_route_is_refused(tmp_path: Path) -
         load(tmp_path, data)
 
 
+@pytest.mark.parametrize(
+    ("hours", "says"), [([6, 6], "are equal"), ([24, 0], "never open")], ids=["equal", "24-0"]
+)
+def test_opening_hours_that_never_open_are_refused(tmp_path: Path, hours: list[int], says: str) -> None:
+    data = simple(
+        crossings={"X": {"open_hours": hours}},
+        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}],
+    )
+    with pytest.raises(sim.ScenarioError, match=f"crossings.X.open_hours: .*{says}"):
+        load(tmp_path, data)
+
+
 # ----------------------------------------------------------------------------- CLI what-ifs
 def test_event_option_on_the_command_line(tmp_path: Path) -> None:
     import json
