@@ -114,7 +114,10 @@ def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, size: in
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{what} must be a number, got {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is too large to be a number of hours, km or units") from None
     if not math.isfinite(v):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return v

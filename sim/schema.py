@@ -60,7 +60,10 @@ def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeVal
         else:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"expected {NUMBER_OR_DIST}, got {value!r}")
-            v = float(value)
+            try:
+                v = float(value)
+            except OverflowError:
+                raise ValueError("is too large to be a real figure; write a realistic number") from None
             if not math.isfinite(v):
                 raise ValueError(f"must be a finite number, got {value!r}")
             if v < low or v > high or (positive and v <= 0):

@@ -18,6 +18,7 @@ longer run sets ``POSTURE_FUZZ_EXAMPLES`` (see docs/reliability.md).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
@@ -98,7 +99,12 @@ def check_outcome(call: Callable[[], Any], *, file: str, lines: int, overrides: 
         for p in err.problems:
             check_problem(p, file=file, lines=lines, overrides=overrides)
         assert str(err) == "\n".join(str(p) for p in err.problems)
-        assert seconds < REFUSAL_SECONDS, f"refusal took {seconds:.2f} s"
+        if seconds >= REFUSAL_SECONDS:  # time it again: the budget is the input's, not the scheduler's
+            t1 = time.perf_counter()
+            with contextlib.suppress(sim.ScenarioError):
+                call()
+            seconds = min(seconds, time.perf_counter() - t1)
+        assert seconds < REFUSAL_SECONDS, f"refusal took {seconds:.2f} s (twice)"
         return Outcome(None, err, seconds)
     seconds = time.perf_counter() - t0
     assert isinstance(scenario, sim.Scenario), type(scenario)

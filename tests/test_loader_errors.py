@@ -505,6 +505,29 @@ def test_huge_integer_message_is_about_the_number(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("fleets", "trucks", "unload_hours"), 10**400),
+        (("fleets", "trucks", "speed_kmh"), {"uniform": [1, 10**400]}),
+    ],
+    ids=["number", "distribution"],
+)
+def test_integer_beyond_float_range_from_the_api(path: tuple[str, ...], value: Any) -> None:
+    """The YAML reader stops 300-digit numbers; a mapping handed to build_scenario must not
+    reach float() and overflow either (found by the loader fuzz)."""
+    from sim.loader import build_scenario
+    from sim.yamlsource import Source
+
+    data = base_data()
+    node = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    with pytest.raises(ScenarioError, match="too large"):
+        build_scenario(Source("api.yaml", data))
+
+
+@pytest.mark.parametrize(
     ("new", "says"),
     [
         ("start: 2026-02-30", "day is out of range for month"),
