@@ -111,13 +111,22 @@ def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, size: in
     return float(out[0]) if size is None else out
 
 
+def as_float(value: int | float) -> float:
+    """``float(value)``, refusing integers beyond float range with a ValueError, not an
+    OverflowError (YAML stops such numbers; a mapping from Python code may not)."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError("is too large to be a real figure; write a realistic number") from None
+
+
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{what} must be a number, got {value!r}")
     try:
-        v = float(value)
-    except OverflowError:
-        raise ValueError(f"{what} is too large to be a number of hours, km or units") from None
+        v = as_float(value)
+    except ValueError as exc:
+        raise ValueError(f"{what} {exc}") from None
     if not math.isfinite(v):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return v

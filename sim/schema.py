@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from .distributions import NUMBER_OR_DIST, Distribution, parse_distribution
+from .distributions import NUMBER_OR_DIST, Distribution, as_float, parse_distribution
 
 PERSONNEL = "personnel"
 """The cargo class of people. It exists in every scenario, declared or not."""
@@ -60,10 +60,7 @@ def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeVal
         else:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"expected {NUMBER_OR_DIST}, got {value!r}")
-            try:
-                v = float(value)
-            except OverflowError:
-                raise ValueError("is too large to be a real figure; write a realistic number") from None
+            v = as_float(value)
             if not math.isfinite(v):
                 raise ValueError(f"must be a finite number, got {value!r}")
             if v < low or v > high or (positive and v <= 0):
