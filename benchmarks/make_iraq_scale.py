@@ -25,7 +25,7 @@ Holdings are split over the in-theatre sites with weight 3 per hub and 1 per bas
 deterministic +-30 % jitter (``--seed``), largest remainder so totals are exact.
 
 Bases and hubs have no loading-team limit by default; Kuwait has ``max(4, 2 S)`` reception
-teams. Why no limit at the bases: the dispatcher (``sim.dispatch._reposition``) sends every
+teams. Why no limit at the bases: the dispatcher (``sim.engine.dispatch._reposition``) sends every
 idle vehicle to the nearest site with cargo, enough for *all* of its cargo, so with a team
 limit the whole fleet queues at one base at a time and a 100x run does not finish within
 two years (see docs/performance.md). Without the limit the run's length is set by the road

@@ -13,7 +13,7 @@ Two profilers:
   time. It does not count calls.
 * ``--tool cprofile`` (standard library) traces every call and counts them, but adds a
   fixed cost per Python call, so code made of many tiny calls (the per-vehicle bookkeeping
-  in ``sim.world``) looks 2-3x heavier than it is. Use it for call counts; trust
+  in ``sim.engine.world``) looks 2-3x heavier than it is. Use it for call counts; trust
   pyinstrument, or an A/B timing, for shares.
 
 Usage::

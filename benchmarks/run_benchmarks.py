@@ -9,7 +9,7 @@ one run, and prints each figure next to its target with PASS or FAIL.
                included;
 (b) flagship   ``scenarios/syria-2026.yaml``: kernel events/s and replications/s of
                ``sim.simulate`` in this process; then replications/s through
-               ``sim.runner.simulate_many`` (fresh temporary SQLite store each time) with
+               ``sim.experiment.runner.simulate_many`` (fresh temporary SQLite store each time) with
                jobs=1 and jobs=2, alternated, median of the repeats;
 (c) scale      ONE replication of the synthetic Iraq-2011-scale scenario
                (``benchmarks/make_iraq_scale.py``) at 1x, 10x and 100x of the base size, each
@@ -411,8 +411,8 @@ def bench_events(rep: Report, quick: bool, scenario: Any) -> None:
 
     # Where a replication's time goes: construction, env.run, result (sim internals).
     try:
-        from sim.model import Engine
-        from sim.streams import Streams
+        from sim.engine.model import Engine
+        from sim.engine.streams import Streams
 
         parts = {"construct": 0.0, "run": 0.0, "result": 0.0}
         for r in range(200):
@@ -442,7 +442,7 @@ def bench_events(rep: Report, quick: bool, scenario: Any) -> None:
 
 def bench_many(rep: Report, quick: bool, scenario: Any, n_many: int | None, repeat: int | None) -> None:
     """The rest of (b): replications/s through the runner and store, jobs=1 and jobs=2."""
-    from sim.runner import Point, simulate_many
+    from sim.experiment.runner import Point, simulate_many
 
     # Through the runner and store, jobs=1 vs jobs=2 (alternated, median of repeats).
     n = n_many or (200 if quick else 1_000)
@@ -487,7 +487,7 @@ def bench_many(rep: Report, quick: bool, scenario: Any, n_many: int | None, repe
         rep.notes.append(
             f"jobs=2 target: the machine itself gave only {ceiling:.2f}x to two processes of "
             "pure Python during this run (other load, or vCPUs that are not independent), so "
-            "the jobs=2 FAIL says nothing about sim.runner; rerun on an idle machine."
+            "the jobs=2 FAIL says nothing about sim.experiment.runner; rerun on an idle machine."
         )
     rep.add(
         "b",

@@ -11,11 +11,11 @@ The chain runs scenario (:mod:`sim.schema`, :mod:`sim.loader`) -> model (:mod:`s
 -> results (:mod:`sim.results`) -> runner -> plots and report -> CLI (:mod:`sim.cli`).
 """
 
-from .loader import load_scenario
-from .model import simulate
-from .problems import Problem, ScenarioError
-from .results import Result
-from .schema import Scenario
+from .engine.model import simulate
+from .engine.results import Result
+from .scenario.loader import load_scenario
+from .scenario.problems import Problem, ScenarioError
+from .scenario.schema import Scenario
 
 __all__ = ["Problem", "Result", "Scenario", "ScenarioError", "load_scenario", "simulate"]
 __version__ = "0.1.0"

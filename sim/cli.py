@@ -31,15 +31,15 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from .ensemble import Ensemble
-from .loader import load_scenario, provenance_problems
-from .model import simulate
-from .output import default_out_dir, inside
-from .problems import ScenarioError
-from .report import run_table, write_run
-from .runner import DEFAULT_CHUNK, ExecutorError, Point, factor_points, parse_factor, simulate_many
-from .schema import PERSONNEL, Scenario
-from .sweep import write_sweep
+from .engine.model import simulate
+from .experiment.ensemble import Ensemble
+from .experiment.runner import DEFAULT_CHUNK, ExecutorError, Point, factor_points, parse_factor, simulate_many
+from .experiment.sweep import write_sweep
+from .outputs.files import default_out_dir, inside
+from .outputs.report import run_table, write_run
+from .scenario.loader import load_scenario, provenance_problems
+from .scenario.problems import ScenarioError
+from .scenario.schema import PERSONNEL, Scenario
 
 app = typer.Typer(
     name="posture",

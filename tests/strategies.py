@@ -2,7 +2,7 @@
 
 :func:`scenario_dicts` draws a scenario as the plain mapping a YAML file would hold
 (``datetime.date`` for dates, so :func:`yaml.safe_dump` writes them as YAML dates). Every
-mapping it draws passes :func:`sim.loader.build_scenario`; the generator makes that true by
+mapping it draws passes :func:`sim.scenario.loader.build_scenario`; the generator makes that true by
 construction rather than by filtering:
 
 * sites ``S0..Sn`` (1-20) joined by a **random spanning tree** of routes (10-500 km) plus
@@ -34,8 +34,8 @@ import yaml
 from hypothesis import strategies as st
 
 import sim
-from sim.loader import build_scenario
-from sim.yamlsource import parse_yaml
+from sim.scenario.loader import build_scenario
+from sim.scenario.yamlsource import parse_yaml
 
 START = dt.date(2026, 1, 1)
 EVENT_KINDS = (

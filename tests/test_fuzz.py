@@ -36,9 +36,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.loader import apply_overrides, build_scenario
-from sim.problems import Problem
-from sim.yamlsource import Source, load_source, parse_yaml
+from sim.scenario.loader import apply_overrides, build_scenario
+from sim.scenario.problems import Problem
+from sim.scenario.yamlsource import Source, load_source, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "scenarios").rglob("*.yaml"))

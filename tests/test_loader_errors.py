@@ -28,8 +28,8 @@ import yaml
 
 import sim
 from sim import Problem, ScenarioError
-from sim.distributions import Distribution
-from sim.loader import provenance_problems
+from sim.scenario.distributions import Distribution
+from sim.scenario.loader import provenance_problems
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "worked-example.yaml"
 
@@ -515,8 +515,8 @@ def test_huge_integer_message_is_about_the_number(tmp_path: Path) -> None:
 def test_integer_beyond_float_range_from_the_api(path: tuple[str, ...], value: Any) -> None:
     """The YAML reader stops 300-digit numbers; a mapping handed to build_scenario must not
     reach float() and overflow either (found by the loader fuzz)."""
-    from sim.loader import build_scenario
-    from sim.yamlsource import Source
+    from sim.scenario.loader import build_scenario
+    from sim.scenario.yamlsource import Source
 
     data = base_data()
     node = data

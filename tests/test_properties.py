@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.model import Engine
-from sim.schema import PERSONNEL
-from sim.streams import Streams
+from sim.engine.model import Engine
+from sim.engine.streams import Streams
+from sim.scenario.schema import PERSONNEL
 
 _COMMON: dict[str, Any] = {
     "deadline": None,
@@ -53,7 +53,7 @@ def budget(test: str) -> settings:
     return settings(PROFILE, max_examples=max(1, round(PROFILE.max_examples * SHARE[test])))
 
 
-def _hours(ev: sim.schema.Event, start: Any) -> float:
+def _hours(ev: sim.scenario.schema.Event, start: Any) -> float:
     return ev.day * 24.0 if ev.day is not None else float((ev.date - start).days) * 24.0
 
 

@@ -124,7 +124,7 @@ def test_pause_on_the_critical_path_delays_closure_by_exactly_p() -> None:
     base = sim.simulate(sim.load_scenario(WORKED)).closure_h
     for p in (1, 2.5):
         s = sim.load_scenario(WORKED)
-        paused = s.model_copy(update={"events": [sim.schema.Event(type="pause", day=0, days=p)]})
+        paused = s.model_copy(update={"events": [sim.scenario.schema.Event(type="pause", day=0, days=p)]})
         assert sim.simulate(paused).closure_h == base + 24 * p
 
 

@@ -18,9 +18,9 @@ from scenario_factory import load, scenario_dict, truck
 
 import sim
 from sim.cli import main
-from sim.distributions import parse_distribution
-from sim.stats import censored_percentile, describe
-from sim.streams import Streams
+from sim.engine.streams import Streams
+from sim.experiment.stats import censored_percentile, describe
+from sim.scenario.distributions import parse_distribution
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKED = ROOT / "scenarios/examples/worked-example.yaml"
@@ -303,7 +303,7 @@ def test_sweep_table_is_hand_computable(tmp_path: Path) -> None:
 def test_sweep_points_share_random_numbers(tmp_path: Path) -> None:
     # max_vehicles 50 vs 100 cannot matter for 10 trucks, so with common random numbers each
     # replication gives the same closure at both points.
-    _points, store = sim.runner.simulate_factors(
+    _points, store = sim.experiment.runner.simulate_factors(
         WORKED,
         [("convoy.max_vehicles", ["50", "100"])],
         8,
@@ -431,7 +431,7 @@ def test_unreachable_scheduler_is_one_line_not_a_traceback(tmp_path: Path) -> No
 
 
 def test_t_quantile_beyond_the_table() -> None:
-    from sim.stats import t975
+    from sim.experiment.stats import t975
 
     assert t975(30) == 2.042
     assert t975(40) == pytest.approx(2.0211, abs=2e-4)  # tabulated value

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .network import Network
-from .schema import PERSONNEL, Scenario
+from ..scenario.network import Network
+from ..scenario.schema import PERSONNEL, Scenario
 from .streams import Streams
 
 TRANSIT = -1

@@ -17,9 +17,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
-from .output import write_atomic
-from .results import Result
-from .schema import Scenario
+from ..engine.results import Result
+from ..scenario.schema import Scenario
+from .files import write_atomic
 
 PALETTE = [
     "#1f4e79",

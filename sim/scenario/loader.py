@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
-from .policy import parse_event_option
 from .problems import Path, Problem, ScenarioError, dotted
 from .schema import Scenario
 from .validation import check_citations, check_scenario, suggest, uncited_figures
@@ -284,3 +284,38 @@ def _list_index(items: list[Any], part: str, path: Path) -> int:
         if isinstance(it, dict) and it.get("id") == part:
             return idx
     raise KeyError(f"no item with id {part!r} in {dotted(path)}{suggest(part, ids)}")
+
+
+LIST_KEYS = {"sites", "phases"}
+
+
+def parse_event_option(text: str) -> dict[str, Any]:
+    """Turn one ``--event`` value into an event mapping; raise ``ValueError`` if malformed."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            data = yaml.safe_load(stripped)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"not a valid YAML mapping: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValueError("expected a mapping such as {type: pause, day: 5}")
+        return data
+    kind, sep, rest = stripped.partition(":")
+    if not sep or not kind.strip():
+        raise ValueError("expected TYPE:key=value,...; e.g. pause:day=5,days=10")
+    out: dict[str, Any] = {"type": kind.strip()}
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, raw = part.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"expected key=value, got {part!r}")
+        key = key.strip()
+        if key in LIST_KEYS:
+            value: Any = [v.strip() for v in raw.split("|") if v.strip()]
+        else:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        if "." in key:
+            head, sub = key.split(".", 1)
+            out.setdefault(head, {})[sub] = value
+        else:
+            out[key] = value
+    return out

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from .schema import Crossing as CrossingSpec
+from ..scenario.schema import Crossing as CrossingSpec
 
 
 @dataclass

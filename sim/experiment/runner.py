@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from .loader import apply_events, apply_overrides, build_scenario
-from .model import simulate
-from .schema import Scenario
+from ..engine.model import simulate
+from ..scenario.loader import apply_events, apply_overrides, build_scenario
+from ..scenario.schema import Scenario
+from ..scenario.yamlsource import load_source
 from .store import ChunkResult, RunStore
-from .yamlsource import load_source
 
 DEFAULT_CHUNK = 25
 

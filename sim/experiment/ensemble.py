@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
-from .output import inside, write_csv, write_json
-from .plots import closure_cdf_figure, fan_chart_figure, save_figure
-from .results import rounded
-from .schema import Scenario
+from ..engine.results import rounded
+from ..outputs.files import inside, write_csv, write_json
+from ..outputs.plots import closure_cdf_figure, fan_chart_figure, save_figure
+from ..scenario.schema import Scenario
 from .stats import bands, describe
 from .store import RunStore
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from .output import inside, write_csv, write_json
+from ..engine.results import Result, date_at, hours_to_days
+from .files import inside, write_csv, write_json
 from .plots import gantt_figure, save_figure, throughput_figure, troop_curve_figure
-from .results import Result, date_at, hours_to_days
 
 
 def write_run(result: Result, out_dir: Path, *, plot: bool = True) -> list[Path]:

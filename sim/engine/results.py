@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .schema import Scenario
+from ..scenario.schema import Scenario
 
 
 def hours_to_days(h: float | None) -> float | None:

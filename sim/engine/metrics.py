@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..scenario.schema import PERSONNEL
 from .resources import Usage
 from .results import Result, daily_levels
-from .schema import PERSONNEL
 
 if TYPE_CHECKING:
     from .model import Engine

@@ -25,11 +25,11 @@ from typing import Any, cast
 import numpy as np
 import simpy
 
+from ..scenario.network import Network, great_circle_km
+from ..scenario.schema import Scenario
 from . import convoys, dispatch, metrics, policy
-from .network import Network, great_circle_km
 from .resources import Crossing, Escorts, Usage
 from .results import ConvoyRecord, Result
-from .schema import Scenario
 from .streams import Streams
 from .world import FleetSpec, Line, TeamLedger, World
 

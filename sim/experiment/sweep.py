@@ -21,9 +21,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..outputs.files import inside, write_csv
+from ..outputs.plots import save_figure
 from .ensemble import Ensemble
-from .output import inside, write_csv
-from .plots import save_figure
 from .runner import Point
 from .stats import describe
 from .store import RunStore

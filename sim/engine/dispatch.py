@@ -33,8 +33,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .distributions import central
-from .network import Network
+from ..scenario.distributions import central
+from ..scenario.network import Network
 from .world import FleetSpec, Line, World
 
 

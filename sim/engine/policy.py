@@ -31,46 +31,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from .schema import Event
+from ..scenario.schema import Event
 
 if TYPE_CHECKING:
     from .model import Engine
-
-LIST_KEYS = {"sites", "phases"}
-
-
-def parse_event_option(text: str) -> dict[str, Any]:
-    """Turn one ``--event`` value into an event mapping; raise ``ValueError`` if malformed."""
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        try:
-            data = yaml.safe_load(stripped)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"not a valid YAML mapping: {exc}") from None
-        if not isinstance(data, dict):
-            raise ValueError("expected a mapping such as {type: pause, day: 5}")
-        return data
-    kind, sep, rest = stripped.partition(":")
-    if not sep or not kind.strip():
-        raise ValueError("expected TYPE:key=value,...; e.g. pause:day=5,days=10")
-    out: dict[str, Any] = {"type": kind.strip()}
-    for part in filter(None, (p.strip() for p in rest.split(","))):
-        key, eq, raw = part.partition("=")
-        if not eq or not key.strip():
-            raise ValueError(f"expected key=value, got {part!r}")
-        key = key.strip()
-        if key in LIST_KEYS:
-            value: Any = [v.strip() for v in raw.split("|") if v.strip()]
-        else:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        if "." in key:
-            head, sub = key.split(".", 1)
-            out.setdefault(head, {})[sub] = value
-        else:
-            out[key] = value
-    return out
 
 
 def event_hours(ev: Event, scenario_start: Any) -> float:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .distributions import Distribution, Quantity
+from ..scenario.distributions import Distribution, Quantity
 
 
 def stream_key(name: str) -> int:

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
+from ..scenario.network import Leg
 from .dispatch import ConvoyOrder, VehicleLoad
-from .network import Leg
 from .results import ConvoyRecord
 
 if TYPE_CHECKING:
