@@ -6,11 +6,11 @@ A loaded road convoy:
 2. waits while its origin or its phase is paused, then for an escort team if
    ``convoy.escort_teams`` is set;
 3. drives its path leg by leg at the pace of its slowest vehicle; at each crossing on the way
-   it queues and passes (:class:`~sim.resources.Crossing`); on a route with a ``disruption``
-   it may be delayed, or turned back at the end of that route and drive back the way it came
-   (its cargo returns to the origin); breakdowns
-   either halt the whole convoy for the repair (``wait``) or leave the vehicle behind to be
-   repaired and follow alone (``leave``) — its cargo is never lost;
+   it queues and passes (:class:`~sim.engine.resources.Crossing`); on a route with a
+   ``disruption`` it may be delayed, or turned back at the end of that route and drive back
+   the way it came (its cargo returns to the origin); breakdowns either halt the whole
+   convoy for the repair (``wait``) or leave the vehicle behind to be repaired and follow
+   alone (``leave``) — its cargo is never lost;
 4. unloads at the destination on that site's teams; each vehicle's cargo has arrived when it
    is unloaded; the vehicles are released together when the last one is done, and the escort
    team heads home (it is free again one outbound drive later).
@@ -18,22 +18,28 @@ A loaded road convoy:
 An empty convoy just drives (through crossings, with disruptions and breakdowns). An aircraft
 sortie loads with its own crew (no loading teams), takes the next departure slot of the
 airfield, flies great-circle distance at its speed (or the ``air_routes`` time) and unloads.
+
+The steps work on vehicle groups (:class:`~sim.engine.dispatch.VehicleLoad`): durations
+are still drawn one per vehicle, in vehicle order, but cargo moves per group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
 
-from ..scenario.network import Leg
+from ..scenario.network import Leg, Network
+from ..scenario.schema import Scenario
 from .dispatch import ConvoyOrder, VehicleLoad
+from .lines import FleetSpec
+from .resources import Resources
 from .results import ConvoyRecord
-
-if TYPE_CHECKING:
-    from .model import Engine
+from .runlog import RunLog
+from .streams import Streams
+from .world import World
 
 Proc = Generator[simpy.Event, Any, Any]
 
@@ -41,121 +47,125 @@ MIN_SPEED_KMH = 1.0
 """A drawn speed below this (a distribution reaching 0) is raised to it: a convoy always moves."""
 
 
-def run_order(eng: Engine, order: ConvoyOrder) -> Proc:
+class Run(Protocol):
+    """What a convoy's steps need from the run (the engine provides it)."""
+
+    env: simpy.Environment
+    scenario: Scenario
+    world: World
+    streams: Streams
+    network: Network
+    resources: Resources
+    log: RunLog
+    phase_ids: list[str]
+    pause_changed: simpy.Event
+
+    def flight_hours(self, fleet: FleetSpec, a: int, b: int) -> float | None: ...
+
+    def check_phase(self, i: int) -> None: ...
+
+    def maybe_stop(self) -> None: ...
+
+    def request_plan(self) -> None: ...
+
+
+def per_vehicle(run: Run, groups: list[VehicleLoad], attr: str, stream: str) -> np.ndarray:
+    """One duration per vehicle, drawn from its fleet's ``attr`` (fleets in index order)."""
+    first = groups[0].fleet
+    if all(g.fleet == first for g in groups):
+        spec = run.world.fleets[first]
+        n = sum(g.count for g in groups)
+        return np.asarray(run.streams.draws(getattr(spec.spec, attr), stream, n, spec.id), dtype=float)
+    fleets = np.repeat([g.fleet for g in groups], [g.count for g in groups])
+    out = np.empty(len(fleets))
+    for f in np.unique(fleets):
+        mask = fleets == f
+        spec = run.world.fleets[int(f)]
+        out[mask] = run.streams.draws(getattr(spec.spec, attr), stream, int(mask.sum()), spec.id)
+    return out
+
+
+def run_order(run: Run, order: ConvoyOrder) -> Proc:
     """The process of one convoy or sortie, from loading to release."""
-    env, w = eng.env, eng.world
-    rec = record(eng, order)
-    fleets = np.array([v.fleet for v in order.vehicles])
-    for f in set(fleets.tolist()):
-        eng.fleet_out[f] += int((fleets == f).sum())
+    env, w = run.env, run.world
+    rec = run.log.open_record(w, order, run.phase_ids, env.now)
     if order.loaded:
+        durations = per_vehicle(run, order.vehicles, "load_hours", "load")
         if order.mode == "air":
-            yield env.timeout(float(eng.per_vehicle(fleets, "load_hours", "load").max()))
+            yield env.timeout(float(durations.max()))
         else:
-            durations = eng.per_vehicle(fleets, "load_hours", "load")
-            finish = w.teams[order.origin].schedule(env.now, durations)
-            eng.team_usage[order.origin].add_many(finish - durations, finish)
+            finish = run.resources.loading[order.origin].schedule(env.now, durations)
             yield env.timeout(float(finish.max()) - env.now)
         phases = {v.line.phase for v in order.vehicles if v.line is not None}
         while any(w.paused(order.origin, p, env.now) for p in phases):
-            yield env.any_of([eng.pause_changed, env.timeout(eng.pause_left(order.origin, phases))])
+            yield env.any_of([run.pause_changed, env.timeout(w.pause_left(order.origin, phases, env.now))])
+    escorts = run.resources.escorts
     escort = None
-    if order.loaded and order.mode == "road" and eng.escorts is not None:
+    if order.loaded and order.mode == "road" and escorts is not None:
         asked = env.now
-        escort = eng.escorts.resource.request()
+        escort = escorts.resource.request()
         yield escort
-        eng.escorts.wait_hours += env.now - asked
-        eng.escorts.waits += int(env.now > asked)
+        escorts.wait_hours += env.now - asked
         rec.escort_wait_h = env.now - asked
     if order.mode == "air":
-        depart = eng.slots[order.origin].schedule(env.now, np.array([eng.slot_hours[order.origin]]))[0]
-        depart -= eng.slot_hours[order.origin]
-        eng.slot_usage[order.origin].add(depart, depart + eng.slot_hours[order.origin])
+        depart = run.resources.airfields[order.origin].take_slot(env.now)
         if depart > env.now:
             yield env.timeout(depart - env.now)
     if order.loaded:
         for v in order.vehicles:
             assert v.line is not None
-            w.depart(env.now, v.line, v.cls, v.units)
-        eng.departed_from(order.origin)
+            w.depart(env.now, v.line, v.cls, v.units * v.count)
+        run.request_plan()
     rec.depart_h = env.now
     if order.mode == "air":
-        eng.sorties.append(env.now)
-        hours = eng.flight_hours(w.fleets[order.vehicles[0].fleet], order.origin, order.dest)
+        run.log.sorties.append(env.now)
+        hours = run.flight_hours(w.fleets[order.vehicles[0].fleet], order.origin, order.dest)
         yield env.timeout(float(hours or 0.0))
-        left: list[VehicleLoad] = []
+        main, left = order.vehicles, list[VehicleLoad]()
         drive = 0.0
     else:
-        drive, left, turned = yield from travel(eng, order)
+        drive, main, left, turned = yield from travel(run, order)
         if turned:
-            yield from turn_back(eng, order, rec, drive, escort)
+            yield from turn_back(run, order, rec, escort)
             return
     rec.arrive_h = env.now
-    gone = {id(v) for v in left}
-    main = [v for v in order.vehicles if id(v) not in gone]
     for v in left:
-        env.process(straggler(eng, order, v, rec))
-    yield from unload(eng, order, main)
-    if escort is not None and eng.escorts is not None:
-        env.process(eng.escorts.release_after(escort, rec.depart_h, drive))
-    release(eng, order, main, rec)
+        env.process(straggler(run, order, v, rec))
+    yield from unload(run, order, main)
+    if escort is not None and escorts is not None:
+        env.process(escorts.release_after(escort, rec.depart_h, drive))
+    release(run, order, main, rec)
     rec.unloaded_h = env.now
 
 
-def record(eng: Engine, order: ConvoyOrder) -> ConvoyRecord:
-    """Start the log entry of a convoy."""
-    w = eng.world
-    vehicles: dict[str, int] = {}
-    cargo: dict[str, int] = {}
-    phases: set[str] = set()
-    for v in order.vehicles:
-        fid = w.fleets[v.fleet].id
-        vehicles[fid] = vehicles.get(fid, 0) + 1
-        if order.loaded and v.line is not None:
-            cargo[w.classes[v.cls]] = cargo.get(w.classes[v.cls], 0) + v.units
-            phases.add(eng.phase_ids[v.line.phase] if v.line.phase >= 0 else "reinforce")
-    rec = ConvoyRecord(
-        id=len(eng.convoys) + 1,
-        kind="loaded" if order.loaded else "empty",
-        origin=w.sites[order.origin],
-        dest=w.sites[order.dest],
-        vehicles=vehicles,
-        cargo=cargo,
-        phases=tuple(sorted(phases)),
-        formed_h=float(eng.env.now),
-        mode=order.mode,
-    )
-    eng.convoys.append(rec)
-    return rec
-
-
 def travel(
-    eng: Engine, order: ConvoyOrder
-) -> Generator[simpy.Event, Any, tuple[float, list[VehicleLoad], bool]]:
-    """Drive the path; returns (pure driving hours, vehicles left behind, turned back?)."""
-    env, w, st = eng.env, eng.world, eng.streams
+    run: Run, order: ConvoyOrder
+) -> Generator[simpy.Event, Any, tuple[float, list[VehicleLoad], list[VehicleLoad], bool]]:
+    """Drive the path; returns (pure driving hours, vehicles arriving together, vehicles left
+    behind, turned back?)."""
+    env, w, st = run.env, run.world, run.streams
     fleets = sorted({v.fleet for v in order.vehicles})
     speed = max(
         MIN_SPEED_KMH, min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets)
     )
-    legs = choose_path(eng, order, speed)
+    legs = choose_path(run, order, speed)
+    crossings = run.resources.crossings
     drive = 0.0
     start = env.now
     for leg in legs:
         done_km = 0.0
         for cid, at in leg.crossings:
             yield env.timeout((at - done_km) / speed)
-            waited = yield from eng.crossings[cid].pass_through(len(order.vehicles))
-            eng.crossing_waits.append((cid, waited))
+            yield from crossings[cid].pass_through(order.size)
             done_km = at
         yield env.timeout((leg.km - done_km) / speed)
         drive += leg.km / speed
-        route = eng.scenario.routes[leg.route]
+        route = run.scenario.routes[leg.route]
         if route.disruption is not None:
             d = route.disruption
             if st.chance(d.turn_back_probability, "turn_back"):
                 yield env.timeout(env.now - start)  # back the way it came
-                return drive, [], True
+                return drive, order.vehicles, [], True
             if st.deterministic:
                 delay = d.delay_probability * st.draw(d.delay_hours, "delay")
             else:
@@ -163,26 +173,29 @@ def travel(
                     st.draw(d.delay_hours, "delay") if st.chance(d.delay_probability, "disruption") else 0.0
                 )
             if delay > 0:
-                eng.delays.append(delay)
+                run.log.delays.append(delay)
                 yield env.timeout(delay)
     km = sum(leg.km for leg in legs)
-    hold, left = breakdowns(eng, order, km)
+    hold, main, left = breakdowns(run, order, km)
     if hold > 0:
         yield env.timeout(hold)
-    return drive, left, False
+    return drive, main, left, False
 
 
-def choose_path(eng: Engine, order: ConvoyOrder, speed: float) -> tuple[Leg, ...]:
+def choose_path(run: Run, order: ConvoyOrder, speed: float) -> tuple[Leg, ...]:
     """The shortest allowed path, or a detour around crossings that are closed now.
 
     Both are estimated as driving time plus the wait for each crossing to open when the convoy
     would reach it (queues are not foreseen); the earlier arrival wins, the shortest on a tie.
     """
-    net, names, now = eng.network, eng.world.sites, float(eng.env.now)
+    net, names, now = run.network, run.world.sites, float(run.env.now)
+    crossings = run.resources.crossings
     a, b = names[order.origin], names[order.dest]
     best = net.path(a, b, order.avoid)
     assert best is not None
-    closed = frozenset(cid for cid, c in eng.crossings.items() if c.next_open(now) > now)
+    if not crossings:
+        return best
+    closed = frozenset(cid for cid, c in crossings.items() if c.next_open(now) > now)
     if not closed or not any(cid in closed for leg in best for cid, _ in leg.crossings):
         return best
     detour = net.path(a, b, order.avoid | closed)
@@ -195,7 +208,7 @@ def choose_path(eng: Engine, order: ConvoyOrder, speed: float) -> tuple[Leg, ...
             done = 0.0
             for cid, at in leg.crossings:
                 t += (at - done) / speed
-                t = eng.crossings[cid].next_open(t)
+                t = crossings[cid].next_open(t)
                 done = at
             t += (leg.km - done) / speed
         return t
@@ -203,110 +216,139 @@ def choose_path(eng: Engine, order: ConvoyOrder, speed: float) -> tuple[Leg, ...
     return detour if eta(detour) < eta(best) else best
 
 
-def breakdowns(eng: Engine, order: ConvoyOrder, km: float) -> tuple[float, list[VehicleLoad]]:
-    """Hours the whole convoy halts for repairs, and the vehicles it leaves behind."""
-    st, w = eng.streams, eng.world
+def breakdowns(run: Run, order: ConvoyOrder, km: float) -> tuple[float, list[VehicleLoad], list[VehicleLoad]]:
+    """Hours the whole convoy halts for repairs, the vehicles arriving together, and the
+    vehicles it leaves behind (one group each)."""
+    st, w, log = run.streams, run.world, run.log
     hold = 0.0
+    main: list[VehicleLoad] = []
     left: list[VehicleLoad] = []
     for v in order.vehicles:
         spec = w.fleets[v.fleet].spec.breakdowns
         if spec is None or spec.per_1000_km == 0:
+            main.append(v)
             continue
         expected = km / 1000.0 * spec.per_1000_km
+        fid = w.fleets[v.fleet].id
         if st.deterministic:
+            main.append(v)
             if spec.policy == "wait":
-                hold += expected * st.draw(spec.repair_hours, "repair", w.fleets[v.fleet].id)
-                eng.expected_breakdowns += expected
+                for _ in range(v.count):
+                    hold += expected * st.draw(spec.repair_hours, "repair", fid)
+                    log.expected_breakdowns += expected
             continue
-        count = int(st.rng("breakdown").poisson(expected))
-        if count == 0:
-            continue
-        repair = sum(st.draw(spec.repair_hours, "repair", w.fleets[v.fleet].id) for _ in range(count))
-        eng.breakdowns += count
-        if spec.policy == "wait":
-            hold += repair
-        elif v.line is not None:
-            left.append(v)
-            eng.left_behind[id(v)] = repair
-    return hold, left
+        stays = v.count
+        for _ in range(v.count):
+            count = int(st.rng("breakdown").poisson(expected))
+            if count == 0:
+                continue
+            repair = sum(st.draw(spec.repair_hours, "repair", fid) for _ in range(count))
+            log.breakdowns += count
+            if spec.policy == "wait":
+                hold += repair
+            elif v.line is not None:
+                alone = VehicleLoad(v.fleet, v.line, v.cls, v.units)
+                left.append(alone)
+                log.leave_behind(alone, repair)
+                stays -= 1
+        if stays == v.count:
+            main.append(v)
+        elif stays:
+            main.append(VehicleLoad(v.fleet, v.line, v.cls, v.units, stays))
+    return hold, main, left
 
 
-def unload(eng: Engine, order: ConvoyOrder, vehicles: list[VehicleLoad]) -> Proc:
+def unload(run: Run, order: ConvoyOrder, vehicles: list[VehicleLoad]) -> Proc:
     """Unload on the destination's teams (aircraft: own crew); cargo arrives per vehicle."""
-    env, w = eng.env, eng.world
+    env, w = run.env, run.world
     if not order.loaded or not vehicles:
         for v in vehicles:
-            w.claims[order.dest][v.cls] -= v.units
+            w.unclaim(order.dest, v.cls, v.units * v.count)
         return
-    fleets = np.array([v.fleet for v in vehicles])
-    durations = eng.per_vehicle(fleets, "unload_hours", "unload")
+    durations = per_vehicle(run, vehicles, "unload_hours", "unload")
     if order.mode == "air":
         finish = env.now + durations
     else:
-        finish = w.teams[order.dest].schedule(env.now, durations)
-        eng.team_usage[order.dest].add_many(finish - durations, finish)
-    for t in np.unique(finish):
+        finish = run.resources.loading[order.dest].schedule(env.now, durations)
+    if finish.min() == finish.max():  # everything is unloaded at once: one arrival per group
+        times, groups, sizes = [float(finish[0])] * len(vehicles), list(range(len(vehicles))), None
+    else:
+        times, groups, sizes = _runs(finish, vehicles)
+    k = 0
+    while k < len(times):
+        t = times[k]
         if t > env.now:
-            yield env.timeout(float(t) - env.now)
+            yield env.timeout(t - env.now)
         phases = set()
-        for v, f_t in zip(vehicles, finish, strict=True):
-            if f_t == t:
-                assert v.line is not None
-                w.arrive(env.now, v.line, v.cls, v.units, order.mode)
-                phases.add(v.line.phase)
+        while k < len(times) and times[k] == t:
+            v = vehicles[groups[k]]
+            assert v.line is not None
+            w.arrive(env.now, v.line, v.cls, v.units * (v.count if sizes is None else sizes[k]), order.mode)
+            phases.add(v.line.phase)
+            k += 1
         for p in sorted(phases):
-            eng.check_phase(p)
-        eng.arrived_at(order.dest)
+            run.check_phase(p)
         if -1 in phases:
-            eng.maybe_stop()
+            run.maybe_stop()
+
+
+def _runs(finish: np.ndarray, vehicles: list[VehicleLoad]) -> tuple[list[float], list[int], list[int]]:
+    """Vehicles unloaded at the same time from the same group, in time then group order:
+    (time, group, how many) of each run."""
+    group = np.repeat(np.arange(len(vehicles)), [v.count for v in vehicles])
+    rank = np.lexsort((group, finish))
+    t_sorted, g_sorted = finish[rank], group[rank]
+    cut = np.flatnonzero((np.diff(t_sorted) != 0) | (np.diff(g_sorted) != 0)) + 1
+    starts = np.concatenate(([0], cut))
+    sizes = np.diff(np.concatenate((starts, [len(rank)])))
+    return t_sorted[starts].tolist(), g_sorted[starts].tolist(), sizes.tolist()
 
 
 def release(
-    eng: Engine, order: ConvoyOrder, vehicles: list[VehicleLoad], rec: ConvoyRecord, at: int | None = None
+    run: Run, order: ConvoyOrder, vehicles: list[VehicleLoad], rec: ConvoyRecord, at: int | None = None
 ) -> None:
     """Vehicles become idle at the destination (or ``at``); their busy time is recorded."""
-    w = eng.world
+    w = run.world
     site = order.dest if at is None else at
+    usage = run.resources.fleet_usage
     for v in vehicles:
-        w.idle[site][v.fleet] += 1
-        eng.fleet_out[v.fleet] -= 1
-        eng.fleet_usage[v.fleet].add(rec.formed_h, eng.env.now)
-    eng.request_plan()
+        w.release_vehicles(site, v.fleet, v.count)
+        usage[v.fleet].add(rec.formed_h, run.env.now, float(v.count))
+    run.request_plan()
 
 
-def straggler(eng: Engine, order: ConvoyOrder, v: VehicleLoad, rec: ConvoyRecord) -> Proc:
+def straggler(run: Run, order: ConvoyOrder, v: VehicleLoad, rec: ConvoyRecord) -> Proc:
     """A vehicle left behind for repair follows alone and unloads on arrival.
 
     It broke down somewhere on the way, was repaired, and drove the rest at the convoy's
     pace, so it arrives its repair time after the convoy.
     """
-    yield eng.env.timeout(eng.left_behind.pop(id(v)))
-    yield from unload(eng, order, [v])
-    release(eng, order, [v], rec)
+    yield run.env.timeout(run.log.repaired(v))
+    yield from unload(run, order, [v])
+    release(run, order, [v], rec)
 
 
 def turn_back(
-    eng: Engine,
+    run: Run,
     order: ConvoyOrder,
     rec: ConvoyRecord,
-    drive: float,
     escort: simpy.resources.resource.Request | None,
 ) -> Proc:
     """The convoy is back at its origin: its cargo is unloaded there, to go again."""
-    env, w = eng.env, eng.world
+    env, w = run.env, run.world
     rec.arrive_h = env.now
     rec.turned_back = True
-    eng.turn_backs += 1
-    if escort is not None and eng.escorts is not None:
-        eng.escorts.usage.add(rec.depart_h or env.now, env.now)
-        eng.escorts.resource.release(escort)
-    if order.loaded:
-        for v in order.vehicles:
+    run.log.turn_backs += 1
+    escorts = run.resources.escorts
+    if escort is not None and escorts is not None:
+        escorts.usage.add(rec.depart_h or env.now, env.now)
+        escorts.resource.release(escort)
+    for v in order.vehicles:
+        if order.loaded:
             assert v.line is not None
-            w.turn_back(env.now, v.line, v.cls, v.units)
-    else:
-        for v in order.vehicles:
-            w.claims[order.dest][v.cls] -= v.units
-    release(eng, order, order.vehicles, rec, at=order.origin)
+            w.turn_back(env.now, v.line, v.cls, v.units * v.count)
+        else:
+            w.unclaim(order.dest, v.cls, v.units * v.count)
+    release(run, order, order.vehicles, rec, at=order.origin)
     rec.unloaded_h = env.now
     yield env.timeout(0)

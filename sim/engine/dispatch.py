@@ -24,28 +24,38 @@ The rules (``docs/model.md`` states them for users):
    other sites, nearest pair (by road km) first. Each empty vehicle or aircraft *claims* the
    cargo it will fetch, so no two go for the same units.
 
-Everything here is plain Python on :class:`~sim.world.World`; no simulated time passes.
+Everything here is plain Python on :class:`~sim.engine.world.World`; no simulated time
+passes. Vehicles are handled in **groups**: one :class:`VehicleLoad` stands for ``count``
+vehicles of one fleet carrying the same units of one class for one line, so the cost of a
+plan grows with the number of distinct loads, not with the number of trucks.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..scenario.distributions import central
 from ..scenario.network import Network
-from .world import FleetSpec, Line, World
+from .lines import FleetSpec, Line
+from .world import World
 
 
 @dataclass
 class VehicleLoad:
-    """One vehicle of a convoy and what it carries (``line`` is None when driving empty)."""
+    """``count`` vehicles of one fleet, each carrying ``units`` of ``cls`` for ``line``.
+
+    ``line`` is None when they drive empty to fetch cargo.
+    """
 
     fleet: int
     line: Line | None
     cls: int
     units: int
+    count: int = 1
 
 
 @dataclass
@@ -58,6 +68,11 @@ class ConvoyOrder:
     vehicles: list[VehicleLoad]
     mode: str = "road"
     avoid: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def size(self) -> int:
+        """Number of vehicles."""
+        return sum(v.count for v in self.vehicles)
 
 
 class Theatre(Protocol):
@@ -75,8 +90,7 @@ class Theatre(Protocol):
 
 def allows(world: World, line: Line, cls: int, mode: str) -> bool:
     """Whether ``cls`` on ``line`` may travel by ``mode`` (the move's mode, else the class's)."""
-    eff = line.mode or world.modes[cls]
-    return eff in (mode, "any")
+    return world.allows(line, cls, mode)
 
 
 def road_units(world: World, net: Network, fleet: FleetSpec, cls: int, o: int, d: int) -> int:
@@ -113,9 +127,10 @@ def _take(
             continue
         n = min(avail, -(-(need - given) // cap))
         units = min(need - given, n * cap)
-        world.idle[pool][fleet.index] -= n
+        world.take_vehicles(pool, fleet.index, n)
         full, part = divmod(units, cap)
-        out.extend(VehicleLoad(fleet.index, line, cls, cap) for _ in range(full))
+        if full:
+            out.append(VehicleLoad(fleet.index, line, cls, cap, full))
         if part:
             out.append(VehicleLoad(fleet.index, line, cls, part))
         given += units
@@ -124,10 +139,25 @@ def _take(
     return given
 
 
-def _chunks(vehicles: list[VehicleLoad], size: int | None) -> list[list[VehicleLoad]]:
+def _chunks(groups: list[VehicleLoad], size: int | None) -> Iterator[list[VehicleLoad]]:
+    """Consecutive convoys of at most ``size`` vehicles, splitting a group where needed."""
     if not size:
-        return [vehicles]
-    return [vehicles[i : i + size] for i in range(0, len(vehicles), size)]
+        yield groups
+        return
+    chunk: list[VehicleLoad] = []
+    room = size
+    for g in groups:
+        left = g.count
+        while left:
+            n = min(left, room)
+            chunk.append(g if n == g.count else VehicleLoad(g.fleet, g.line, g.cls, g.units, n))
+            left -= n
+            room -= n
+            if room == 0:
+                yield chunk
+                chunk, room = [], size
+    if chunk:
+        yield chunk
 
 
 def _gross(world: World, v: VehicleLoad) -> float:
@@ -151,8 +181,10 @@ def _convoys(
         avoid = net.too_weak(_gross(world, v))
         legs = net.path(a, b, avoid) or ()
         key = tuple(leg.route for leg in legs)
-        known, group = by_path.get(key, (frozenset(), []))
-        by_path[key] = (known | avoid, [*group, v])
+        known, group = by_path.setdefault(key, (frozenset(), []))
+        group.append(v)
+        if not avoid <= known:
+            by_path[key] = (known | avoid, group)
     return [
         ConvoyOrder(origin, dest, loaded, chunk, "road", avoid)
         for avoid, group in by_path.values()
@@ -213,7 +245,7 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
                 fleet = world.fleets[f]
                 while units > 0 and world.idle[p][f] > 0:
                     take = min(units, fleet.cap[cls])
-                    world.idle[p][f] -= 1
+                    world.take_vehicles(p, f, 1)
                     units -= take
                     if p == site:
                         world.load(line, cls, take)
@@ -221,7 +253,7 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
                             ConvoyOrder(site, line.dest, True, [VehicleLoad(f, line, cls, take)], "air")
                         )
                     else:
-                        world.claims[site][cls] += take
+                        world.claim(site, cls, take)
                         orders.append(ConvoyOrder(p, site, False, [VehicleLoad(f, None, cls, take)], "air"))
     return orders
 
@@ -242,37 +274,50 @@ def _load_here(world: World, th: Theatre, site: int, max_vehicles: int | None) -
     ]
 
 
+def _nearest_wanting(
+    world: World, net: Network, pool: int, wanting: dict[int, frozenset[int]], live: list[int]
+) -> Iterator[tuple[float, int, int]]:
+    """``(km, pool, site)`` for every site that wants cargo, nearest to ``pool`` first; stops
+    once the pool has no idle vehicle left that can carry any class still wanted."""
+    index, idle_for = world.site_index, world.idle_for[pool]
+    for km, sid in net.by_distance(world.sites[pool]):
+        if not any(idle_for[c] for c in live):
+            return
+        s = index[sid]
+        if s in wanting:
+            yield km, pool, s
+
+
 def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
-    pools = [p for p in range(len(world.sites)) if any(world.idle[p][f.index] for f in world.road)]
+    pools = [p for p, n in enumerate(world.idle_road) if n]
     if not pools:
         return []
-    wanting: dict[int, list[list[Any]]] = {}
-    for s in range(len(world.sites)):
-        demand: list[list[Any]] = [
-            [line, c, u] for line, c, u in world.loadable(s, th.now) if allows(world, line, c, "road")
-        ]
-        if demand:
-            wanting[s] = demand
+    wanting = world.road_wanting(th.now)
     if not wanting:
         return []
-    names = world.sites
+    live = [c for c, n in enumerate(world.demand.wanted) if n]
     net = th.network
-    pairs = sorted((net.km(names[p], names[s]), p, s) for p in pools for s in wanting if p != s)
+    pairs = heapq.merge(*(_nearest_wanting(world, net, p, wanting, live) for p in pools))
+    demand: dict[int, list[list[Any]]] = {}
     orders = []
-    for km, p, s in pairs:
-        if math.isinf(km):
-            continue
+    for _km, p, s in pairs:
+        idle_for = world.idle_for[p]
+        if not any(idle_for[c] for c in wanting[s]):
+            continue  # nothing idle here can carry what this site still has
+        if s not in demand:
+            demand[s] = [[line, c, u] for line, c, u in world.loadable_by(s, "road", th.now)]
         vehicles: list[VehicleLoad] = []
-        for want in wanting[s]:
+        for want in demand[s]:
             line, cls, units = want
-            if units <= 0:
+            if units <= 0 or not idle_for[cls]:
                 continue
             start = len(vehicles)
             given = _take(world, net, p, line, cls, units, line.dest, vehicles)
             for v in vehicles[start:]:
                 v.line = None  # driving empty; the claim is on (site, class)
             want[2] = units - given
-            world.claims[s][cls] += given
+            if given:
+                world.claim(s, cls, given)
         if vehicles:
             orders.extend(_convoys(world, net, p, s, False, vehicles, max_vehicles))
     return orders
@@ -281,8 +326,7 @@ def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[Con
 def plan(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
     """All convoys and sorties to start now: air, then loading convoys, then empty moves."""
     orders = _airlift(world, th)
-    for site in range(len(world.sites)):
-        if world.active_at[site] and any(world.idle[site][f.index] for f in world.road):
-            orders.extend(_load_here(world, th, site, max_vehicles))
+    for site in [s for s, n in enumerate(world.idle_road) if n and world.active_at[s]]:
+        orders.extend(_load_here(world, th, site, max_vehicles))
     orders.extend(_reposition(world, th, max_vehicles))
     return orders

@@ -13,24 +13,38 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
+import simpy
 
-from ..scenario.schema import PERSONNEL
-from .resources import Usage
+from ..scenario.schema import PERSONNEL, Scenario
+from .phases import PhaseBoard
+from .resources import Resources, Usage
 from .results import Result, daily_levels
+from .runlog import RunLog
+from .streams import Streams
+from .world import World
 
-if TYPE_CHECKING:
-    from .model import Engine
+
+class Finished(Protocol):
+    """What a result is built from: the final state of a run (the engine provides it)."""
+
+    scenario: Scenario
+    streams: Streams
+    env: simpy.Environment
+    world: World
+    phases: PhaseBoard
+    resources: Resources
+    log: RunLog
 
 
-def build_result(eng: Engine) -> Result:
+def build_result(eng: Finished) -> Result:
     """Collect everything one replication tells us."""
     s, w = eng.scenario, eng.world
-    completed = eng.open_phases == 0 and all(line.done() for line in w.lines if line.phase < 0)
+    completed = eng.phases.open_count == 0 and all(line.done() for line in w.lines if line.phase < 0)
     end = float(eng.env.now)
-    closure = max((t for t in eng.phase_close if t is not None), default=0.0) if completed else None
+    closure = max((t for t in eng.phases.close_h if t is not None), default=0.0) if completed else None
     days = np.arange(int(np.floor(s.horizon_days)) + 1, dtype=float)
     initial = [s.holdings(sid)[PERSONNEL] for sid in w.sites] + [0]
     levels = daily_levels(w.changes, w.personnel, len(w.sites) + 1, np.array(initial), days)
@@ -50,17 +64,15 @@ def build_result(eng: Engine) -> Result:
         completed=completed,
         end_h=end,
         closure_h=closure,
-        closure95_h=closure95(eng)
-        if all(t is not None or c for t, c in zip(eng.phase_start, eng.cancelled, strict=True))
-        else None,
-        phase_start_h=dict(zip(eng.phase_ids, eng.phase_start, strict=True)),
-        phase_closure_h=dict(zip(eng.phase_ids, eng.phase_close, strict=True)),
-        site_empty_h=dict(zip(w.sites, eng.empty_at, strict=True)),
-        site_last_departure_h=dict(zip(w.sites, eng.last_departure, strict=True)),
+        closure95_h=closure95(eng) if eng.phases.all_started_or_cancelled() else None,
+        phase_start_h=dict(zip(eng.phases.ids, eng.phases.start_h, strict=True)),
+        phase_closure_h=dict(zip(eng.phases.ids, eng.phases.close_h, strict=True)),
+        site_empty_h=dict(zip(w.sites, w.empty_at, strict=True)),
+        site_last_departure_h=dict(zip(w.sites, w.last_departure, strict=True)),
         remaining=remaining,
         in_transit={w.classes[c]: n for c, n in enumerate(w.transit) if n},
         binding=[] if completed else not_finished(eng),
-        convoys=eng.convoys,
+        convoys=eng.log.convoys,
         days=days,
         personnel=levels[:, :-1],
         transit_personnel=levels[:, -1],
@@ -72,16 +84,18 @@ def build_result(eng: Engine) -> Result:
         binding_by_phase=binding_by_phase(eng, usages),
         disposition=disposition(eng),
         waits={
-            "escort_hours": round(eng.escorts.wait_hours, 4) if eng.escorts else 0.0,
-            "crossing_hours": {cid: round(c.wait_hours, 4) for cid, c in eng.crossings.items()},
-            "disruption_delay_hours": round(float(sum(eng.delays)), 4),
-            "breakdowns": round(eng.expected_breakdowns, 4) if eng.streams.deterministic else eng.breakdowns,
-            "turn_backs": eng.turn_backs,
+            "escort_hours": round(eng.resources.escorts.wait_hours, 4) if eng.resources.escorts else 0.0,
+            "crossing_hours": {cid: round(c.wait_hours, 4) for cid, c in eng.resources.crossings.items()},
+            "disruption_delay_hours": round(float(sum(eng.log.delays)), 4),
+            "breakdowns": round(eng.log.expected_breakdowns, 4)
+            if eng.streams.deterministic
+            else eng.log.breakdowns,
+            "turn_backs": eng.log.turn_backs,
         },
     )
 
 
-def closure95(eng: Engine) -> float | None:
+def closure95(eng: Finished) -> float | None:
     """First time 95 % of phase personnel and 95 % of phase equipment have arrived."""
     w = eng.world
     p = w.personnel
@@ -89,7 +103,7 @@ def closure95(eng: Engine) -> float | None:
     need_p = sum(line.req[p] for line in lines)
     need_e = sum(sum(line.req) - line.req[p] for line in lines)
     if need_p == 0 and need_e == 0:
-        return max((t for t in eng.phase_close if t is not None), default=0.0)
+        return max((t for t in eng.phases.close_h if t is not None), default=0.0)
     got_p = got_e = 0
     for t, cls, units, phase, _mode in w.moved:
         if phase < 0:
@@ -103,23 +117,23 @@ def closure95(eng: Engine) -> float | None:
     return None
 
 
-def not_finished(eng: Engine) -> list[str]:
+def not_finished(eng: Finished) -> list[str]:
     """Plain-language reasons why the run did not finish within the horizon."""
     out = []
     usages = resource_usages(eng)
-    for i, pid in enumerate(eng.phase_ids):
-        if eng.phase_close[i] is not None:
+    for i, pid in enumerate(eng.phases.ids):
+        if eng.phases.close_h[i] is not None:
             continue
-        if eng.phase_start[i] is None:
+        if eng.phases.start_h[i] is None:
             waits = [
-                d for d in eng.scenario.phases[i].after if eng.phase_close[eng.phase_ids.index(d)] is None
+                d for d in eng.scenario.phases[i].after if eng.phases.close_h[eng.phases.ids.index(d)] is None
             ]
             why = f"waiting for {', '.join(waits)} to close" if waits else "its start_day is past the horizon"
             out.append(f"phase {pid} never started: {why}")
             continue
-        start = eng.phase_start[i] or 0.0
+        start = eng.phases.start_h[i] or 0.0
         busiest = max(usages, key=lambda u: u.utilisation(start, eng.env.now), default=None)
-        origins = {line.origin for line in eng.phase_lines[i]}
+        origins = {line.origin for line in eng.phases.lines[i]}
         held = [eng.world.sites[o] for o in sorted(origins) if eng.world.paused(o, i, eng.env.now)]
         if held:
             out.append(f"phase {pid} was paused at the horizon at {', '.join(held)}")
@@ -136,22 +150,17 @@ def not_finished(eng: Engine) -> list[str]:
     return out
 
 
-def resource_usages(eng: Engine) -> list[Usage]:
+def resource_usages(eng: Finished) -> list[Usage]:
     """Every resource whose busy time was recorded, with a non-zero capacity."""
-    usages = [*eng.fleet_usage, *(c.usage for c in eng.crossings.values())]
-    usages += [u for u, h in zip(eng.slot_usage, eng.slot_hours, strict=True) if np.isfinite(h)]
-    usages += [u for u in eng.team_usage if u.capacity > 0]
-    if eng.escorts is not None:
-        usages.append(eng.escorts.usage)
-    return [u for u in usages if u.capacity > 0]
+    return eng.resources.usages()
 
 
-def binding_by_phase(eng: Engine, usages: list[Usage]) -> dict[str, dict[str, Any]]:
+def binding_by_phase(eng: Finished, usages: list[Usage]) -> dict[str, dict[str, Any]]:
     """For each closed phase, the resource that was busiest while it was open."""
     out: dict[str, dict[str, Any]] = {}
-    for i, pid in enumerate(eng.phase_ids):
-        t0 = eng.phase_start[i]
-        closed = eng.phase_close[i]
+    for i, pid in enumerate(eng.phases.ids):
+        t0 = eng.phases.start_h[i]
+        closed = eng.phases.close_h[i]
         t1 = float(eng.env.now) if closed is None else closed
         if t0 is None or t1 <= t0 or not usages:
             out[pid] = {"resource": None, "utilisation": None}
@@ -161,11 +170,11 @@ def binding_by_phase(eng: Engine, usages: list[Usage]) -> dict[str, dict[str, An
     return out
 
 
-def daily_series(eng: Engine, n_days: int) -> dict[str, np.ndarray]:
+def daily_series(eng: Finished, n_days: int) -> dict[str, np.ndarray]:
     """Per-day counts: vehicles on the road, convoys, sorties, crossing queues, arrivals."""
     on_road = np.zeros(n_days)
     convoys = np.zeros(n_days, dtype=np.int64)
-    for c in eng.convoys:
+    for c in eng.log.convoys:
         if c.mode != "road" or c.depart_h is None:
             continue
         n = sum(c.vehicles.values())
@@ -178,7 +187,7 @@ def daily_series(eng: Engine, n_days: int) -> dict[str, np.ndarray]:
             overlap = min(end, (d + 1) * 24.0) - max(c.depart_h, d * 24.0)
             on_road[d] += n * max(0.0, overlap) / 24.0
     sorties = np.zeros(n_days, dtype=np.int64)
-    for t in eng.sorties:
+    for t in eng.log.sorties:
         if int(t // 24) < n_days:
             sorties[int(t // 24)] += 1
     out: dict[str, np.ndarray] = {
@@ -186,7 +195,7 @@ def daily_series(eng: Engine, n_days: int) -> dict[str, np.ndarray]:
         "convoys_departed": convoys,
         "sorties": sorties,
     }
-    for cid, cr in eng.crossings.items():
+    for cid, cr in eng.resources.crossings.items():
         out[f"queue_{cid}"] = cr.daily_max_queue(n_days)
     for mode in ("road", "air"):
         arr = np.zeros(n_days, dtype=np.int64)
@@ -202,7 +211,7 @@ def daily_series(eng: Engine, n_days: int) -> dict[str, np.ndarray]:
     return out
 
 
-def disposition(eng: Engine) -> dict[str, dict[str, Any]]:
+def disposition(eng: Finished) -> dict[str, dict[str, Any]]:
     """Units and short tons retrograded (arrived by lift), transferred and destroyed."""
     w = eng.world
     retro = [0] * len(w.classes)

@@ -29,12 +29,34 @@ A YAML mapping (``--event '{type: pause, day: 5}'``) works too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ..scenario.schema import Event
+from ..scenario.schema import Event, PauseEvent, ResumeEvent
+from .resources import Resources
+from .world import World
 
-if TYPE_CHECKING:
-    from .model import Engine
+
+class Running(Protocol):
+    """What an event may act on (the engine provides it)."""
+
+    world: World
+    resources: Resources
+    phase_ids: list[str]
+
+    @property
+    def now(self) -> float: ...
+
+    def wake_at(self, hours: float) -> None: ...
+
+    def signal_pause_change(self) -> None: ...
+
+    def request_plan(self) -> None: ...
+
+    def check_phase(self, i: int) -> None: ...
+
+    def force_start(self, i: int) -> None: ...
+
+    def cancel_phase(self, i: int) -> None: ...
 
 
 def event_hours(ev: Event, scenario_start: Any) -> float:
@@ -45,40 +67,31 @@ def event_hours(ev: Event, scenario_start: Any) -> float:
     return float((ev.date - scenario_start).days) * 24.0
 
 
-def apply(eng: Engine, ev: Event) -> None:
+def apply(eng: Running, ev: Event) -> None:
     """Carry out one event on a running engine, at the current instant."""
-    w, now = eng.world, eng.env.now
-    sites = [w.sites.index(s) for s in ev.sites or []]
-    phases = [eng.phase_ids.index(p) for p in ev.phases or []]
+    w, now = eng.world, eng.now
+    sites: list[int] = []
+    phases: list[int] = []
+    if isinstance(ev, PauseEvent | ResumeEvent):
+        sites = [w.sites.index(s) for s in ev.sites or []]
+        phases = [eng.phase_ids.index(p) for p in ev.phases or []]
     if ev.type == "pause":
         until = now + ev.days * 24.0 if ev.days else float("inf")
-        if not sites and not phases:
-            w.paused_all = max(w.paused_all, until)
-        for s in sites:
-            w.paused_sites[s] = max(w.paused_sites.get(s, -1.0), until)
-        for p in phases:
-            w.paused_phases[p] = max(w.paused_phases.get(p, -1.0), until)
+        w.pause(sites, phases, until)
         if until != float("inf"):
             eng.wake_at(until)
     elif ev.type == "resume":
-        if not sites and not phases:
-            w.paused_all = now
-            w.paused_sites = {k: min(v, now) for k, v in w.paused_sites.items()}
-            w.paused_phases = {k: min(v, now) for k, v in w.paused_phases.items()}
-        for s in sites:
-            w.paused_sites[s] = now
-        for p in phases:
-            w.paused_phases[p] = now
+        w.resume(sites, phases, now)
     elif ev.type == "reinforce":
         assert ev.to is not None and ev.from_ is not None
         units = [ev.personnel if c == w.classes[w.personnel] else ev.equipment.get(c, 0) for c in w.classes]
         w.open_reinforcement(w.sites.index(ev.from_), w.sites.index(ev.to), units, not ev.from_stock, now)
     elif ev.type == "close_crossing":
         assert ev.crossing is not None
-        eng.crossings[ev.crossing].close(now, None if ev.days is None else ev.days * 24.0)
+        eng.resources.crossings[ev.crossing].close(now, None if ev.days is None else ev.days * 24.0)
     elif ev.type == "open_crossing":
         assert ev.crossing is not None
-        eng.crossings[ev.crossing].open(now)
+        eng.resources.crossings[ev.crossing].open(now)
     elif ev.type == "set_keep":
         assert ev.site is not None and ev.keep is not None
         keep = [ev.keep.get(c, 0) for c in w.classes]

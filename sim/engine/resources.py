@@ -6,52 +6,73 @@
   stays busy for ``24 / convoys_per_day`` hours or ``vehicles / vehicles_per_hour`` hours,
   whichever is longer; the convoy itself is through after ``vehicles / vehicles_per_hour``.
 * :class:`Escorts` — the security teams without which a loaded convoy cannot leave.
-* Airfield departure slots reuse :class:`~sim.world.TeamLedger` with one "team" whose job
-  takes ``24 / sorties_per_day`` hours.
+* :class:`Airfield` — departure slots, one every ``24 / sorties_per_day`` hours.
+* :class:`Teams` — a site's loading (or disposal) teams: a FIFO ``k``-server queue computed
+  arithmetically by :class:`TeamLedger`, without kernel events.
 * :class:`Usage` — busy intervals of any resource, from which utilisation over any window
   (the whole run, one phase, one day) is computed.
+
+:class:`Resources` holds every one of them for a run; the engine owns it and the convoy
+steps queue on it.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
 
 from ..scenario.schema import Crossing as CrossingSpec
+from ..scenario.schema import Scenario
 
 
-@dataclass
 class Usage:
-    """Busy intervals of a resource with ``capacity`` parallel units."""
+    """Busy intervals of a resource with ``capacity`` parallel units.
 
-    name: str
-    capacity: float
-    starts: list[float] = field(default_factory=list)
-    ends: list[float] = field(default_factory=list)
-    amounts: list[float] = field(default_factory=list)
+    Intervals are kept in the order they were recorded, single ones in lists and batches as
+    arrays, and joined only when a utilisation is asked for.
+    """
+
+    def __init__(self, name: str, capacity: float) -> None:
+        self.name = name
+        self.capacity = capacity
+        self._one: list[tuple[float, float, float]] = []
+        self._batches: list[np.ndarray] = []
 
     def add(self, start: float, end: float, amount: float = 1.0) -> None:
         """Record ``amount`` units busy from ``start`` to ``end`` (hours)."""
         if end > start and amount > 0:
-            self.starts.append(start)
-            self.ends.append(end)
-            self.amounts.append(amount)
+            self._one.append((start, end, amount))
 
     def add_many(self, starts: np.ndarray, ends: np.ndarray) -> None:
         """Record one unit busy over each interval."""
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            self.add(a, b)
+        keep = ends > starts
+        if not keep.any():
+            return
+        self._flush()
+        self._batches.append(np.stack([starts[keep], ends[keep], np.ones(int(keep.sum()))], axis=1))
+
+    def _flush(self) -> None:
+        if self._one:
+            self._batches.append(np.array(self._one, dtype=float))
+            self._one = []
+
+    def _intervals(self) -> np.ndarray:
+        self._flush()
+        if len(self._batches) > 1:
+            self._batches = [np.concatenate(self._batches)]
+        return self._batches[0] if self._batches else np.zeros((0, 3))
 
     def busy_hours(self, t0: float, t1: float) -> float:
         """Unit-hours busy within ``[t0, t1]``."""
-        if not self.starts or t1 <= t0:
+        rows = self._intervals()
+        if not len(rows) or t1 <= t0:
             return 0.0
-        s, e, a = np.array(self.starts), np.array(self.ends), np.array(self.amounts)
+        s, e, a = rows[:, 0], rows[:, 1], rows[:, 2]
         overlap = np.clip(np.minimum(e, t1) - np.maximum(s, t0), 0.0, None)
         return float((overlap * a).sum())
 
@@ -170,11 +191,9 @@ class Escorts:
 
     def __init__(self, env: simpy.Environment, teams: int) -> None:
         self.env = env
-        self.teams = teams
         self.resource = simpy.Resource(env, capacity=teams)
         self.usage = Usage("escorts", float(teams))
         self.wait_hours = 0.0
-        self.waits = 0
 
     def release_after(
         self, req: simpy.resources.resource.Request, start: float, hours: float
@@ -183,3 +202,92 @@ class Escorts:
         self.usage.add(start, self.env.now + hours)
         yield self.env.timeout(hours)
         self.resource.release(req)
+
+
+class TeamLedger:
+    """FIFO loading teams at a site, computed without kernel events.
+
+    Jobs are requested in time order (the simulation runs forward), so giving each job the
+    earliest-free team, no earlier than the request, is exactly a FIFO ``k``-server queue.
+    ``None`` teams means no limit.
+    """
+
+    def __init__(self, teams: int | None) -> None:
+        self.teams = teams
+        self._free: list[float] = [0.0] * teams if teams else []
+
+    def schedule(self, now: float, durations: np.ndarray) -> np.ndarray:
+        """Finish time of each job, in the order given."""
+        if not self.teams:
+            return now + durations
+        out = np.empty(len(durations))
+        free = self._free
+        for i, d in enumerate(durations):
+            start = max(now, free[0])
+            out[i] = start + d
+            heapq.heapreplace(free, out[i])
+        return out
+
+    def busy_until(self) -> float:
+        """When the last scheduled job finishes."""
+        return max(self._free) if self._free else 0.0
+
+
+class Teams:
+    """A site's teams (loading or disposal) and how busy they were."""
+
+    def __init__(self, name: str, teams: int | None) -> None:
+        self.ledger = TeamLedger(teams)
+        self.usage = Usage(name, float(teams or 0))
+
+    def schedule(self, now: float, durations: np.ndarray) -> np.ndarray:
+        """Finish time of each job (FIFO on the teams); busy time is recorded."""
+        finish = self.ledger.schedule(now, durations)
+        if self.usage.capacity > 0:
+            self.usage.add_many(finish - durations, finish)
+        return finish
+
+
+class Airfield:
+    """An airfield's departure slots: one sortie leaves every ``24 / sorties_per_day`` hours."""
+
+    def __init__(self, site: str, sorties_per_day: float | None) -> None:
+        self.slot_hours = 24.0 / sorties_per_day if sorties_per_day else math.inf
+        self.ledger = TeamLedger(1)
+        self.usage = Usage(f"airfield:{site}", 1.0)
+
+    def wait(self, now: float) -> float:
+        """Hours until the next departure slot."""
+        return max(0.0, self.ledger.busy_until() - now)
+
+    def take_slot(self, now: float) -> float:
+        """Book the next slot; returns its departure time."""
+        depart = float(self.ledger.schedule(now, np.array([self.slot_hours]))[0]) - self.slot_hours
+        self.usage.add(depart, depart + self.slot_hours)
+        return depart
+
+
+class Resources:
+    """Every shared resource of one run, and the busy time of each fleet."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, fleets: list[tuple[str, int]]) -> None:
+        s = scenario
+        self.crossings = {cid: Crossing(env, cid, spec) for cid, spec in s.crossings.items()}
+        teams = s.convoy.escort_teams
+        self.escorts = Escorts(env, teams) if teams else None
+        self.airfields = [
+            Airfield(sid, site.airfield.sorties_per_day if site.airfield else None)
+            for sid, site in s.sites.items()
+        ]
+        self.loading = [Teams(f"loading:{sid}", site.loading_teams) for sid, site in s.sites.items()]
+        self.disposal = [Teams(f"disposal:{sid}", site.disposal_teams) for sid, site in s.sites.items()]
+        self.fleet_usage = [Usage(f"fleet:{fid}", float(count)) for fid, count in fleets]
+
+    def usages(self) -> list[Usage]:
+        """Every resource whose busy time counts, with a non-zero capacity."""
+        out = [*self.fleet_usage, *(c.usage for c in self.crossings.values())]
+        out += [a.usage for a in self.airfields if math.isfinite(a.slot_hours)]
+        out += [t.usage for t in self.loading if t.usage.capacity > 0]
+        if self.escorts is not None:
+            out.append(self.escorts.usage)
+        return [u for u in out if u.capacity > 0]

@@ -2,10 +2,17 @@
 
 The world holds, per site and cargo class, the units on the ground; the units on the road;
 idle vehicles per site and fleet; and the *movement requirements* (TPFDD-style lines) that
-active phases have opened. Every change of state goes through a method here (``load``,
-``depart``, ``arrive``, ...), which also records the change for the results and, when
-auditing, checks conservation: personnel and every class, summed over sites and the road,
-always equal the starting totals plus what came in from outside.
+active phases have opened; which vehicles are idle where, which cargo empty vehicles have
+claimed, and which sites and phases are paused. Every change of state goes through a method
+here (``load``, ``depart``, ``arrive``, ``take_vehicles``, ``claim``, ``pause``, ...), which
+also records the change for the results and, when auditing, checks conservation: personnel
+and every class, summed over sites and the road, always equal the starting totals plus what
+came in from outside.
+
+Because every write comes through here, the world knows which sites a change touched. The
+dispatcher asks :meth:`World.loadable` for every site at every plan; the answer is cached
+per site and recomputed only for sites whose state changed since (or when a pause begins,
+ends or expires), which is what keeps a plan's cost from growing with the number of sites.
 
 Indices, not names, are used inside a run: sites, classes and fleets are numbered in the
 scenario's declared order, which also fixes every tie-break.
@@ -13,105 +20,17 @@ scenario's declared order, which also fixes every tie-break.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from ..scenario.network import Network
 from ..scenario.schema import PERSONNEL, Scenario
+from .demand import Demand
+from .lines import FleetSpec, Line, specialists_first
 from .streams import Streams
 
 TRANSIT = -1
 """Node index used in the change log for units on the road."""
-
-
-@dataclass
-class Line:
-    """A movement requirement: ``req`` units per class from ``origin`` to ``dest``.
-
-    ``taken`` counts units put on convoys (loading or gone), ``departed`` units that have
-    left the origin, ``arrived`` units unloaded at the destination.
-    """
-
-    index: int
-    phase: int  # -1 for a reinforcement
-    origin: int
-    dest: int
-    keep: list[int]
-    req: list[int]
-    taken: list[int]
-    departed: list[int]
-    arrived: list[int]
-    mode: str | None = None
-    disposing: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.disposing:
-            self.disposing = [0] * len(self.req)
-
-    def done(self) -> bool:
-        """Every required unit has arrived and every disposal on site is finished."""
-        return self.arrived == self.req and not any(self.disposing)
-
-
-@dataclass
-class FleetSpec:
-    """A fleet or aircraft type as the model sees it: numbered, capacity per class index.
-
-    ``cap`` already respects an aircraft's ``max_short_tons``; ``count`` is the number of
-    mission-capable vehicles this replication (``availability`` applied).
-    """
-
-    index: int
-    id: str
-    mode: str  # "road" or "air"
-    home: int
-    count: int
-    cap: list[int]
-    classes: int  # how many classes it can carry (specialists are used first)
-    tare: float  # empty weight, short tons
-    spec: Any
-
-
-class TeamLedger:
-    """FIFO loading teams at a site, computed without kernel events.
-
-    Jobs are requested in time order (the simulation runs forward), so giving each job the
-    earliest-free team, no earlier than the request, is exactly a FIFO ``k``-server queue.
-    ``None`` teams means no limit.
-    """
-
-    def __init__(self, teams: int | None) -> None:
-        self.teams = teams
-        self._free: list[float] = [0.0] * teams if teams else []
-
-    def schedule(self, now: float, durations: np.ndarray) -> np.ndarray:
-        """Finish time of each job, in the order given."""
-        if not self.teams:
-            return now + durations
-        out = np.empty(len(durations))
-        free = self._free
-        for i, d in enumerate(durations):
-            start = max(now, free[0])
-            out[i] = start + d
-            heapq.heapreplace(free, out[i])
-        return out
-
-    def busy_until(self) -> float:
-        """When the last scheduled job finishes."""
-        return max(self._free) if self._free else 0.0
-
-
-def _specialists_first(cls: int) -> Callable[[FleetSpec], tuple[int, int, int]]:
-    """Sort key: fleets that carry fewer classes first, then larger capacity, then order."""
-
-    def key(f: FleetSpec) -> tuple[int, int, int]:
-        return (f.classes, -f.cap[cls], f.index)
-
-    return key
 
 
 @dataclass
@@ -129,10 +48,10 @@ class World:
     forming: list[list[int]] = field(init=False)
     claims: list[list[int]] = field(init=False)
     idle: list[list[int]] = field(init=False)
+    down: list[list[int]] = field(init=False)
     transit: list[int] = field(init=False)
     lines: list[Line] = field(default_factory=list)
     active_at: list[list[Line]] = field(init=False)
-    teams: list[TeamLedger] = field(init=False)
     initial: list[int] = field(init=False)
     inflow: list[int] = field(init=False)
     disposed: dict[str, list[int]] = field(init=False)
@@ -147,6 +66,7 @@ class World:
     def __post_init__(self) -> None:
         s = self.scenario
         self.sites = list(s.sites)
+        self.site_index = {sid: i for i, sid in enumerate(self.sites)}
         self.classes = s.classes
         self.personnel = self.classes.index(PERSONNEL)
         nc, ns = len(self.classes), len(self.sites)
@@ -188,17 +108,108 @@ class World:
                     )
                 )
         self.idle = [[0] * len(self.fleets) for _ in range(ns)]
+        self.down = [[0] * len(self.fleets) for _ in range(ns)]
+        self.idle_road = [0] * ns
+        self.idle_for = [[0] * nc for _ in range(ns)]
+        self.carries = [
+            [c for c in range(nc) if f.cap[c] > 0] if f.mode == "road" else [] for f in self.fleets
+        ]
         for f in self.fleets:
-            self.idle[f.home][f.index] += f.count
+            self.release_vehicles(f.home, f.index, f.count)
         self.weight_cache: dict[tuple[int, int, int, int], int] = {}
         self.active_at = [[] for _ in range(ns)]
-        self.teams = [TeamLedger(s.sites[sid].loading_teams) for sid in self.sites]
         self.road = [f for f in self.fleets if f.mode == "road"]
+        self.hold = [s.sites[sid].min_personnel for sid in self.sites]
+        self.last_departure: list[float | None] = [None] * ns
+        self.empty_at: list[float | None] = [None] * ns
+        self.demand = Demand(ns, nc, self._compute_loadable, self.allows)
         self.airfields = [i for i, sid in enumerate(self.sites) if s.sites[sid].airfield is not None]
         self.carriers = [
-            sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "road"), key=_specialists_first(c))
+            sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "road"), key=specialists_first(c))
             for c in range(nc)
         ]
+
+    # ----------------------------------------------------------------- vehicles, claims, pauses
+    def take_vehicles(self, site: int, fleet: int, n: int) -> None:
+        """``n`` idle vehicles of ``fleet`` at ``site`` are given a task."""
+        self.release_vehicles(site, fleet, -n)
+
+    def release_vehicles(self, site: int, fleet: int, n: int) -> None:
+        """``n`` vehicles of ``fleet`` are idle again at ``site``.
+
+        Also kept: idle road vehicles per site, and per site and class the idle road
+        vehicles able to carry that class (what the dispatcher asks before it looks closer).
+        """
+        self.idle[site][fleet] += n
+        carries = self.carries[fleet]
+        if carries:
+            self.idle_road[site] += n
+            row = self.idle_for[site]
+            for c in carries:
+                row[c] += n
+
+    def set_down(self, fleet: int, target: int) -> None:
+        """Make exactly ``target`` vehicles of ``fleet`` unavailable (daily availability).
+
+        Idle vehicles are stood down, and stood-down ones returned, site by site in declared
+        order; vehicles on a task are never touched.
+        """
+        down = sum(row[fleet] for row in self.down)
+        for site in range(len(self.sites)):
+            while down < target and self.idle[site][fleet] > 0:
+                self.take_vehicles(site, fleet, 1)
+                self.down[site][fleet] += 1
+                down += 1
+            while down > target and self.down[site][fleet] > 0:
+                self.down[site][fleet] -= 1
+                self.release_vehicles(site, fleet, 1)
+                down -= 1
+
+    def claim(self, site: int, cls: int, units: int) -> None:
+        """Empty vehicles heading for ``site`` will fetch ``units`` of ``cls``."""
+        self.claims[site][cls] += units
+        self._touch(site)
+
+    def unclaim(self, site: int, cls: int, units: int) -> None:
+        """A claim ends (the vehicles arrived, or turned back)."""
+        self.claims[site][cls] -= units
+        self._touch(site)
+
+    def pause(self, sites: list[int], phases: list[int], until: float) -> None:
+        """No loading or leaving at ``sites`` / for ``phases`` (neither: everywhere) until ``until``."""
+        if not sites and not phases:
+            self.paused_all = max(self.paused_all, until)
+        for s in sites:
+            self.paused_sites[s] = max(self.paused_sites.get(s, -1.0), until)
+        for p in phases:
+            self.paused_phases[p] = max(self.paused_phases.get(p, -1.0), until)
+        self._touch(*range(len(self.sites)))
+
+    def resume(self, sites: list[int], phases: list[int], now: float) -> None:
+        """End pauses on ``sites`` / ``phases`` now (neither: every pause)."""
+        if not sites and not phases:
+            self.paused_all = now
+            self.paused_sites = {k: min(v, now) for k, v in self.paused_sites.items()}
+            self.paused_phases = {k: min(v, now) for k, v in self.paused_phases.items()}
+        for s in sites:
+            self.paused_sites[s] = now
+        for p in phases:
+            self.paused_phases[p] = now
+        self._touch(*range(len(self.sites)))
+
+    def pause_left(self, site: int, phases: set[int], now: float) -> float:
+        """Hours until every pause that holds a convoy at ``site`` for ``phases`` ends."""
+        until = max(
+            [
+                self.paused_all,
+                self.paused_sites.get(site, -1.0),
+                *(self.paused_phases.get(p, -1.0) for p in phases),
+            ]
+        )
+        return 1e9 if until == float("inf") else max(0.0, until - now)
+
+    def _touch(self, *sites: int) -> None:
+        self.demand.touch(*sites)
 
     # ----------------------------------------------------------------- requirements
     def open_line(
@@ -237,6 +248,7 @@ class World:
         self.lines.append(line)
         if not line.done():
             self.active_at[origin].append(line)
+        self._touch(origin)
         return line, jobs
 
     def open_reinforcement(
@@ -250,6 +262,7 @@ class World:
                     self.stock[origin][c] += n
                     self.inflow[c] += n
                     self._changed(now, origin, c, n)
+            self._touch(origin)
             req = list(units)
         else:
             committed = self.committed(origin)
@@ -260,6 +273,7 @@ class World:
         self.lines.append(line)
         if not line.done():
             self.active_at[origin].append(line)
+        self._touch(origin)
         return line
 
     def dispose(self, now: float, line: Line, kind: str, cls: int, units: int) -> None:
@@ -270,6 +284,9 @@ class World:
         line.disposing[cls] -= units
         self.disposed[kind][cls] += units
         self._changed(now, o, cls, -units)
+        self._touch(o)
+        if not any(self.stock[o]):
+            self.empty_at[o] = now
         if line.done() and line in self.active_at[o]:
             self.active_at[o].remove(line)
 
@@ -300,11 +317,13 @@ class World:
         finished = [line for line in lines if line.done()]
         for line in finished:
             self.active_at[site].remove(line)
+        self._touch(site)
         return finished
 
     def cancel(self, line: Line) -> bool:
         """Drop what a line has not yet put on a convoy; True if it is now complete."""
         line.req = list(line.taken)
+        self._touch(line.origin)
         if line.done() and line in self.active_at[line.origin]:
             self.active_at[line.origin].remove(line)
         return line.done()
@@ -341,19 +360,39 @@ class World:
         """Units that could be put on a convoy at ``site`` now: ``(line, class, units)``.
 
         Respects what is already loading, ``min_personnel`` (held while equipment is still
-        waiting to leave) and claims of vehicles already driving here to fetch cargo.
+        waiting to leave) and claims of vehicles already driving here to fetch cargo. The
+        answer is cached (:mod:`sim.engine.demand`) until the site's state changes or a
+        pause that bears on it ends.
         """
-        if not self.active_at[site]:
-            return []
+        return self.demand.loadable(site, now) if self.active_at[site] else []
+
+    def loadable_by(self, site: int, mode: str, now: float) -> list[tuple[Line, int, int]]:
+        """:meth:`loadable`, only the cargo that may travel by ``mode``."""
+        return self.demand.by_mode(site, mode, now) if self.active_at[site] else []
+
+    def road_wanting(self, now: float) -> dict[int, frozenset[int]]:
+        """Sites with cargo that road vehicles could load now, with the classes waiting."""
+        return self.demand.road_wanting(now, lambda site: bool(self.active_at[site]))
+
+    def allows(self, line: Line, cls: int, mode: str) -> bool:
+        """Whether ``cls`` on ``line`` may travel by ``mode`` (the move's mode, else the class's)."""
+        eff = line.mode or self.modes[cls]
+        return eff in (mode, "any")
+
+    def _compute_loadable(self, site: int, now: float) -> tuple[list[tuple[Line, int, int]], float]:
         nc = len(self.classes)
-        free = [self.stock[site][c] - self.forming[site][c] - self.disposing_at[site][c] for c in range(nc)]
+        stock, forming, disposing = self.stock[site], self.forming[site], self.disposing_at[site]
+        free = [stock[c] - forming[c] - disposing[c] for c in range(nc)]
         p = self.personnel
-        hold = self.scenario.sites[self.sites[site]].min_personnel if self.equipment_waiting(site) else 0
+        hold = self.hold[site] if self.equipment_waiting(site) else 0
         free[p] -= hold
         claimed = list(self.claims[site])
         out = []
+        valid = float("inf")
         for line in self.active_at[site]:
-            if self.paused(site, line.phase, now):
+            until = self._paused_until(site, line.phase)
+            if until > now:
+                valid = min(valid, until)
                 continue
             for c in range(nc):
                 units = min(line.req[c] - line.taken[c], free[c])
@@ -364,13 +403,18 @@ class World:
                 claimed[c] -= skip
                 if units - skip > 0:
                     out.append((line, c, units - skip))
-        return out
+        return out, valid
+
+    def _paused_until(self, site: int, phase: int) -> float:
+        until = max(self.paused_all, self.paused_sites.get(site, -1.0))
+        return max(until, self.paused_phases.get(phase, -1.0)) if phase >= 0 else until
 
     # ----------------------------------------------------------------- state changes
     def load(self, line: Line, cls: int, units: int) -> None:
         """Reserve units at the origin for a convoy that is forming."""
         self.forming[line.origin][cls] += units
         line.taken[cls] += units
+        self._touch(line.origin)
 
     def depart(self, now: float, line: Line, cls: int, units: int) -> None:
         """Loaded units leave their origin and go on the road."""
@@ -381,6 +425,10 @@ class World:
         line.departed[cls] += units
         self._changed(now, o, cls, -units)
         self._changed(now, TRANSIT, cls, units)
+        self._touch(o)
+        self.last_departure[o] = now
+        if not any(self.stock[o]):
+            self.empty_at[o] = now
 
     def turn_back(self, now: float, line: Line, cls: int, units: int) -> None:
         """Units turned back on the road are back at their origin, to be loaded again."""
@@ -391,6 +439,7 @@ class World:
         line.taken[cls] -= units
         self._changed(now, TRANSIT, cls, -units)
         self._changed(now, o, cls, units)
+        self._touch(o)
         if line not in self.active_at[o]:
             self.active_at[o].append(line)
 
@@ -402,6 +451,9 @@ class World:
         self._changed(now, TRANSIT, cls, -units)
         self._changed(now, line.dest, cls, units)
         self.moved.append((now, cls, units, line.phase, mode))
+        self._touch(line.origin, line.dest)
+        if any(self.stock[line.dest]):
+            self.empty_at[line.dest] = None
         if line.done() and line in self.active_at[line.origin]:
             self.active_at[line.origin].remove(line)
 

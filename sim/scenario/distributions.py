@@ -176,13 +176,3 @@ Quantity = float | Distribution
 def central(value: Quantity) -> float:
     """The deterministic value of a quantity."""
     return value.central if isinstance(value, Distribution) else float(value)
-
-
-def upper_bound(value: Quantity) -> float:
-    """The largest value a quantity can take (``inf`` for unbounded families)."""
-    return value.bounds[1] if isinstance(value, Distribution) else float(value)
-
-
-def lower_bound(value: Quantity) -> float:
-    """The smallest value a quantity can take."""
-    return value.bounds[0] if isinstance(value, Distribution) else float(value)

@@ -14,6 +14,7 @@ Every problem found becomes one ``FILE:LINE: dotted.key: message`` line in a sin
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 import typing
@@ -25,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .problems import Path, Problem, ScenarioError, dotted
-from .schema import Scenario
+from .schema import EVENT_MODELS, EventBase, Scenario
 from .validation import check_citations, check_scenario, suggest, uncited_figures
 from .yamlsource import Source, load_source, parse_yaml
 
@@ -103,7 +104,11 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
     """Trim pydantic's loc to the part that names real keys in the data (drops union tags)."""
     out: list[str | int] = []
     node = data
+    tagged = -1
     for part in loc:
+        if tagged != len(out) and _is_event_tag(tuple(out), node, part):
+            tagged = len(out)  # events[i].pause.days: 'pause' is the type pydantic chose, not a key
+            continue
         if _holds(node, part):
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and not out_of_schema(part):
@@ -113,6 +118,11 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> Path:
             break
         out.append(part)
     return tuple(out)
+
+
+def _is_event_tag(path: Path, node: Any, part: str | int) -> bool:
+    """Whether ``part`` is the tag pydantic's loc puts after an event: its ``type``."""
+    return isinstance(node, dict) and part == node.get("type") and _type_at(path) is EventBase
 
 
 def _holds(node: Any, part: str | int) -> bool:
@@ -127,6 +137,10 @@ def out_of_schema(part: str) -> bool:
     return "[" in part or part in {"float", "int", "str", "bool", "date", "Distribution", "none"}
 
 
+EVENT_TYPES = ", ".join(EVENT_MODELS)
+"""The event types, for messages."""
+
+
 def _schema_problems(
     src: Source, exc: ValidationError, origins: dict[Path, tuple[str, str]]
 ) -> list[Problem]:
@@ -136,7 +150,22 @@ def _schema_problems(
         path = _data_path(src.data, loc)
         kind = err["type"]
         given = err.get("input")
-        if kind == "extra_forbidden":
+        if kind in ("union_tag_invalid", "union_tag_not_found") and isinstance(given, dict):
+            # an event whose type is unknown or missing: one line, not one per event model
+            path = (*path, "type")
+            tag = given.get("type")
+            if kind == "union_tag_not_found":
+                msg = f"required key is missing; the event types are: {EVENT_TYPES}"
+            else:
+                close = difflib.get_close_matches(tag, EVENT_MODELS, n=1) if isinstance(tag, str) else []
+                near = f" (did you mean {close[0]!r}?)" if close else ""
+                msg = f"unknown event type {tag!r}{near}; the event types are: {EVENT_TYPES}"
+        elif kind == "model_attributes_type" and _type_at(path) is EventBase:  # not a mapping
+            msg = f"an event must be a mapping such as {{type: pause, day: 5}} (got {given!r})"
+        elif kind == "extra_forbidden" and _type_at(path[:-1]) is EventBase:
+            given_keys = _node_at(src.data, path[:-1])
+            msg = _foreign_event_key(_type_at(path[:-1], src.data), str(path[-1]), given_keys)
+        elif kind == "extra_forbidden":
             allowed = field_names(path[:-1])
             msg = f"unknown key {path[-1]!r}{suggest(str(path[-1]), allowed)}"
         elif kind == "missing":
@@ -150,7 +179,36 @@ def _schema_problems(
     return problems
 
 
+def _node_at(data: Any, path: Path) -> Any:
+    """The value at ``path`` in the data, or None if it is not there."""
+    for part in path:
+        data = data[part] if _holds(data, part) else None
+    return data
+
+
+def _foreign_event_key(model: Any, key: str, event: Any) -> str:
+    """Why an event of one type may not have ``key``, and what it may have instead.
+
+    A near miss of one of its own keys that ``event`` does not give yet is suggested
+    (``sites`` for ``site``); a key that belongs to other types, and is not a near miss, says
+    which types take it (``days`` on a resume, which has ``day`` already).
+    """
+    kind = typing.get_args(model.model_fields["type"].annotation)[0]
+    allowed = sorted(_fields(model))
+    unused = [k for k in allowed if not (isinstance(event, dict) and k in event)]
+    others = [t for t, m in EVENT_MODELS.items() if key in _fields(m)]
+    close = difflib.get_close_matches(key, unused, n=1, cutoff=0.8 if others else 0.6)
+    if close:
+        hint = f"; did you mean {close[0]!r}?"
+    else:
+        hint = f" ({' and '.join(others)} events do)" if others else ""
+        hint += f"; known: {', '.join(allowed)}"
+    return f"{kind} events take no {key!r} key{hint}"
+
+
 def _unwrap(tp: Any) -> Any:
+    """The type that says what keys a value has: Annotated and Optional removed, and of a
+    union the first model (the events union: :class:`EventBase`, until its type is known)."""
     while True:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
@@ -158,19 +216,36 @@ def _unwrap(tp: Any) -> Any:
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
             models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if len(models) > 1 and all(issubclass(m, EventBase) for m in models):
+                return EventBase
             containers = [a for a in args if typing.get_origin(a) in (dict, list)]
             tp = (models or containers or args)[0]
         else:
             return tp
 
 
-def _type_at(path: Path) -> Any:
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields by their key in the file; for an event of unknown type, every
+    event type's."""
+    models = EVENT_MODELS.values() if model is EventBase else (model,)
+    return {f.alias or name: f for m in models for name, f in m.model_fields.items()}
+
+
+def _resolve(tp: Any, node: Any) -> Any:
+    """An event's own model when ``node`` (its data) names a known type; else ``tp``."""
+    kind = node.get("type") if isinstance(node, dict) and tp is EventBase else None
+    return EVENT_MODELS.get(kind, tp) if isinstance(kind, str) else tp
+
+
+def _type_at(path: Path, data: Any = None) -> Any:
+    """The schema type at ``path``; given the data, an event's own model by its ``type``."""
     tp: Any = Scenario
+    node = data
     for part in path:
-        tp = _unwrap(tp)
+        tp = _resolve(_unwrap(tp), node)
         origin = typing.get_origin(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
-            fields = {f.alias or name: f for name, f in tp.model_fields.items()}
+            fields = _fields(tp)
             if part not in fields:
                 return None
             tp = fields[str(part)].annotation
@@ -180,14 +255,18 @@ def _type_at(path: Path) -> Any:
             tp = typing.get_args(tp)[0]
         else:
             return None
-    return _unwrap(tp)
+        node = node[part] if _holds(node, part) else None
+    return _resolve(_unwrap(tp), node)
 
 
-def field_names(path: Path) -> list[str]:
-    """The keys a scenario allows at ``path`` (empty if it is not a fixed-key object)."""
-    tp = _type_at(path)
+def field_names(path: Path, data: Any = None) -> list[str]:
+    """The keys a scenario allows at ``path`` (empty if it is not a fixed-key object).
+
+    Given the data, an event's keys are those of its type (every type's if it has none).
+    """
+    tp = _type_at(path, data)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return [f.alias or name for name, f in tp.model_fields.items()]
+        return list(_fields(tp))
     return []
 
 
@@ -254,16 +333,16 @@ def _set_value(data: dict[str, Any], parts: list[str], value: Any) -> Path:
             continue
         if not isinstance(node, dict):
             raise KeyError(f"{dotted(tuple(path))} is a single value; it has no key {part!r}")
-        allowed = field_names(tuple(path))
+        allowed = field_names(tuple(path), data)
         is_model = bool(allowed) or _type_at(tuple(path)) is Scenario
         if part not in node:
             if is_model and part not in allowed:
                 raise KeyError(f"unknown key {part!r} in {dotted(tuple(path))}{suggest(part, allowed)}")
-            if not is_model and _type_at((*path, part)) is not None and not last:
+            if not is_model and _type_at((*path, part), data) is not None and not last:
                 kind = dotted(tuple(path))
                 raise KeyError(f"no {kind} entry named {part!r}{suggest(part, node)}")
             if not last:
-                node[part] = {} if typing.get_origin(_type_at((*path, part))) is not list else []
+                node[part] = {} if typing.get_origin(_type_at((*path, part), data)) is not list else []
         path.append(part)
         if last:
             node[part] = value

@@ -4,8 +4,16 @@ Routes are usable in both directions. Vehicles always take the shortest path in 
 routes (several routes may chain through intermediate sites). A route may pass through
 named crossings; a crossing with a weight limit closes every route through it to vehicles
 heavier than the limit (gross: empty weight plus load), which then take the shortest route
-that admits them, or none. Paths are computed with Dijkstra (networkx) and cached per
-(origin, destination, set of crossings too weak for the vehicle).
+that admits them, or none.
+
+Paths are found with Dijkstra's algorithm on a heap, written out here because it is a few
+lines and the general graph library it replaced cost more to import than every path of a
+run costs to compute. Its tie-breaks are fixed and documented: among paths of equal length
+the first one found wins, neighbours are visited in the order their first route is
+declared, and between parallel routes the shorter (then the first declared) is taken.
+
+A network depends only on its scenario, so :meth:`Network.of` keeps one per scenario and
+every replication shares its cached paths, distances and orderings.
 
 Aircraft do not use this network: they fly great-circle distances (:func:`great_circle_km`)
 or the times given in ``air_routes``.
@@ -13,15 +21,17 @@ or the times given in ``air_routes``.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
-
-import networkx as nx
 
 from .schema import RouteCrossing, Scenario
 
 EARTH_KM = 6371.0
+CACHED_NETWORKS = 8
+"""How many scenarios' networks :meth:`Network.of` keeps (a sweep holds one per point)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,15 @@ class Leg:
     dest: str
     km: float
     crossings: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One route as seen from one of its ends."""
+
+    route: int
+    km: float
+    crossings: frozenset[str]
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -53,39 +72,64 @@ def crossing_points(scenario: Scenario, route: int) -> list[tuple[str, float]]:
     return out
 
 
+_NETWORKS: OrderedDict[int, tuple[Scenario, Network]] = OrderedDict()
+
+
 @dataclass
 class Network:
     """Shortest paths between sites over the scenario's routes."""
 
     scenario: Scenario
-    graph: nx.MultiGraph
+    adjacency: dict[str, dict[str, list[Edge]]]
     _paths: dict[tuple[str, str, frozenset[str]], tuple[Leg, ...] | None] = field(default_factory=dict)
+    _weak: dict[float, frozenset[str]] = field(default_factory=dict)
+    _nearest: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Network:
         """Build the network of a validated scenario."""
-        g = nx.MultiGraph()
-        g.add_nodes_from(scenario.sites)
+        adjacency: dict[str, dict[str, list[Edge]]] = {sid: {} for sid in scenario.sites}
         for i, r in enumerate(scenario.routes):
-            ids = frozenset(cid for cid, _ in crossing_points(scenario, i))
-            g.add_edge(r.from_, r.to, key=i, km=r.km, crossings=ids)
-        return cls(scenario=scenario, graph=g)
+            edge = Edge(i, float(r.km), frozenset(cid for cid, _ in crossing_points(scenario, i)))
+            adjacency.setdefault(r.from_, {}).setdefault(r.to, []).append(edge)
+            if r.to != r.from_:
+                adjacency.setdefault(r.to, {}).setdefault(r.from_, []).append(edge)
+        return cls(scenario=scenario, adjacency=adjacency)
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Network:
+        """The shared network of ``scenario`` (built once, then reused by every replication)."""
+        key = id(scenario)
+        hit = _NETWORKS.get(key)
+        if hit is not None and hit[0] is scenario:
+            _NETWORKS.move_to_end(key)
+            return hit[1]
+        net = cls.from_scenario(scenario)
+        _NETWORKS[key] = (scenario, net)
+        while len(_NETWORKS) > CACHED_NETWORKS:
+            _NETWORKS.popitem(last=False)
+        return net
 
     def too_weak(self, gross_tons: float) -> frozenset[str]:
         """Crossings whose weight limit a vehicle of ``gross_tons`` exceeds."""
-        return frozenset(
-            cid
-            for cid, c in self.scenario.crossings.items()
-            if c.max_short_tons is not None and gross_tons > c.max_short_tons
-        )
+        hit = self._weak.get(gross_tons)
+        if hit is None:
+            hit = self._weak[gross_tons] = frozenset(
+                cid
+                for cid, c in self.scenario.crossings.items()
+                if c.max_short_tons is not None and gross_tons > c.max_short_tons
+            )
+        return hit
 
     def path(self, origin: str, dest: str, avoid: frozenset[str] = frozenset()) -> tuple[Leg, ...] | None:
         """Legs of the shortest path avoiding ``avoid`` crossings; ``()`` if origin is dest,
         ``None`` if there is no such path."""
         key = (origin, dest, avoid)
-        if key not in self._paths:
-            self._paths[key] = self._shortest(origin, dest, avoid)
-        return self._paths[key]
+        try:
+            return self._paths[key]
+        except KeyError:
+            legs = self._paths[key] = self._shortest(origin, dest, avoid)
+            return legs
 
     def km(self, origin: str, dest: str, avoid: frozenset[str] = frozenset()) -> float:
         """Shortest distance in km (``inf`` if there is no path)."""
@@ -96,29 +140,67 @@ class Network:
         """Whether any chain of routes (avoiding ``avoid`` crossings) joins the two sites."""
         return self.path(origin, dest, avoid) is not None
 
+    def by_distance(self, origin: str) -> list[tuple[float, str]]:
+        """Every other site reachable from ``origin`` as ``(km, site)``, nearest first.
+
+        Equal distances keep the scenario's declared order of sites.
+        """
+        hit = self._nearest.get(origin)
+        if hit is None:
+            order = {sid: i for i, sid in enumerate(self.scenario.sites)}
+            far = [(self.km(origin, sid), order[sid], sid) for sid in self.scenario.sites if sid != origin]
+            hit = self._nearest[origin] = [(km, sid) for km, _, sid in sorted(far) if math.isfinite(km)]
+        return hit
+
+    def _usable(self, edges: list[Edge], avoid: frozenset[str]) -> Edge | None:
+        best = None
+        for e in edges:
+            if not (e.crossings & avoid) and (best is None or (e.km, e.route) < (best.km, best.route)):
+                best = e
+        return best
+
     def _shortest(self, origin: str, dest: str, avoid: frozenset[str]) -> tuple[Leg, ...] | None:
         if origin == dest:
             return ()
-
-        def weight(a: str, b: str, edges: dict[int, dict[str, object]]) -> float | None:
-            ok = [float(e["km"]) for e in edges.values() if not (e["crossings"] & avoid)]  # type: ignore[operator, arg-type]
-            return min(ok) if ok else None
-
-        try:
-            nodes = nx.dijkstra_path(self.graph, origin, dest, weight=weight)
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
+        if origin not in self.adjacency or dest not in self.adjacency:
+            return None
+        done: dict[str, float] = {}
+        seen = {origin: 0.0}
+        paths = {origin: [origin]}
+        tick = itertools.count()
+        fringe = [(0.0, next(tick), origin)]
+        while fringe:
+            d, _, v = heapq.heappop(fringe)
+            if v in done:
+                continue
+            done[v] = d
+            if v == dest:
+                break
+            for u, edges in self.adjacency[v].items():
+                edge = self._usable(edges, avoid)
+                if edge is None or u in done:
+                    continue
+                vu = d + edge.km
+                if u not in seen or vu < seen[u]:
+                    seen[u] = vu
+                    heapq.heappush(fringe, (vu, next(tick), u))
+                    paths[u] = [*paths[v], u]
+        if dest not in done:
             return None
         legs = []
-        for a, b in itertools.pairwise(nodes):
-            edges = self.graph.get_edge_data(a, b)
-            key = min(
-                (k for k in edges if not (edges[k]["crossings"] & avoid)), key=lambda k: (edges[k]["km"], k)
-            )
-            km = float(edges[key]["km"])
-            points = crossing_points(self.scenario, key)
-            forward = self.scenario.routes[key].from_ == a
-            marks = tuple(sorted((cid, at if forward else km - at) for cid, at in points))
+        for a, b in itertools.pairwise(paths[dest]):
+            edge = self._usable(self.adjacency[a][b], avoid)
+            assert edge is not None
+            points = crossing_points(self.scenario, edge.route)
+            forward = self.scenario.routes[edge.route].from_ == a
+            marks = tuple(sorted((cid, at if forward else edge.km - at) for cid, at in points))
             legs.append(
-                Leg(route=key, origin=a, dest=b, km=km, crossings=tuple(sorted(marks, key=lambda m: m[1])))
+                Leg(
+                    route=edge.route,
+                    origin=a,
+                    dest=b,
+                    km=edge.km,
+                    crossings=tuple(sorted(marks, key=lambda m: m[1])),
+                )
             )
         return tuple(legs)

@@ -16,7 +16,16 @@ from typing import Any
 
 from .network import Network
 from .problems import Path
-from .schema import PERSONNEL, Scenario
+from .schema import (
+    PERSONNEL,
+    CloseCrossingEvent,
+    OpenCrossingEvent,
+    PauseEvent,
+    ReinforceEvent,
+    ResumeEvent,
+    Scenario,
+    SetKeepEvent,
+)
 
 Finding = tuple[Path, str]
 
@@ -310,6 +319,7 @@ EVENT_NEEDS: dict[str, tuple[str, ...]] = {
     "start_phase": ("phase",),
     "cancel_phase": ("phase",),
 }
+"""The keys each event type must have (attribute names; ``from_`` is the ``from:`` key)."""
 
 
 def _check_events(s: Scenario) -> Iterator[Finding]:
@@ -324,36 +334,44 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
         for key in EVENT_NEEDS.get(ev.type, ()):
             if getattr(ev, key) is None:
                 yield here, f"a {ev.type} event needs {key.rstrip('_')}:"
-        for k, sid in enumerate(ev.sites or []):
-            if sid not in s.sites:
-                yield (*here, "sites", k), _ref("site", sid, s.sites)
-        for k, pid in enumerate(ev.phases or []):
-            if pid not in phases:
-                yield (*here, "phases", k), _ref("phase", pid, phases)
-        for key in ("site", "to", "from_"):
-            sid = getattr(ev, key)
-            if sid is not None and sid not in s.sites:
-                yield (*here, key.rstrip("_")), _ref("site", sid, s.sites)
-        if ev.crossing is not None and ev.crossing not in s.crossings:
-            yield (*here, "crossing"), _ref("crossing", ev.crossing, s.crossings)
-        if ev.phase is not None and ev.phase not in phases:
+        if isinstance(ev, PauseEvent | ResumeEvent):
+            for k, sid in enumerate(ev.sites or []):
+                if sid not in s.sites:
+                    yield (*here, "sites", k), _ref("site", sid, s.sites)
+            for k, pid in enumerate(ev.phases or []):
+                if pid not in phases:
+                    yield (*here, "phases", k), _ref("phase", pid, phases)
+        elif isinstance(ev, ReinforceEvent):
+            yield from _check_reinforce(s, ev, here, classes)
+        elif isinstance(ev, SetKeepEvent):
+            if ev.site is not None and ev.site not in s.sites:
+                yield (*here, "site"), _ref("site", ev.site, s.sites)
+            for cls in ev.keep or {}:
+                if cls not in classes:
+                    yield (*here, "keep", cls), _ref("cargo class", cls, classes)
+        elif isinstance(ev, CloseCrossingEvent | OpenCrossingEvent):
+            if ev.crossing is not None and ev.crossing not in s.crossings:
+                yield (*here, "crossing"), _ref("crossing", ev.crossing, s.crossings)
+        elif ev.phase is not None and ev.phase not in phases:  # start_phase, cancel_phase
             yield (*here, "phase"), _ref("phase", ev.phase, phases)
-        for key in ("equipment", "keep"):
-            for cls in getattr(ev, key) or {}:
-                if cls not in classes or (key == "equipment" and cls == PERSONNEL):
-                    yield (
-                        (*here, key, cls),
-                        _ref("cargo class", cls, classes - {PERSONNEL} if key == "equipment" else classes),
-                    )
-        if ev.type == "reinforce" and ev.to in s.sites and ev.from_ in s.sites:
-            if ev.personnel == 0 and not any(ev.equipment.values()):
-                yield here, "a reinforce event needs personnel: or equipment:"
-            net = Network.from_scenario(s)
-            units = {PERSONNEL: ev.personnel, **ev.equipment}
-            for cls, n in units.items():
-                if n and cls in classes:
-                    mode = s.cargo[cls].mode if cls in s.cargo else "any"
-                    yield from _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset())
+
+
+def _check_reinforce(s: Scenario, ev: ReinforceEvent, here: Path, classes: set[str]) -> Iterator[Finding]:
+    for key, sid in (("to", ev.to), ("from", ev.from_)):
+        if sid is not None and sid not in s.sites:
+            yield (*here, key), _ref("site", sid, s.sites)
+    for cls in ev.equipment:
+        if cls not in classes or cls == PERSONNEL:
+            yield (*here, "equipment", cls), _ref("cargo class", cls, classes - {PERSONNEL})
+    if ev.to in s.sites and ev.from_ in s.sites:
+        if ev.personnel == 0 and not any(ev.equipment.values()):
+            yield here, "a reinforce event needs personnel: or equipment:"
+        net = Network.from_scenario(s)
+        units = {PERSONNEL: ev.personnel, **ev.equipment}
+        for cls, n in units.items():
+            if n and cls in classes:
+                mode = s.cargo[cls].mode if cls in s.cargo else "any"
+                yield from _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset())
 
 
 def _check_observations(s: Scenario) -> Iterator[Finding]:

@@ -1,0 +1,73 @@
+"""Movement requirements and fleets as the model sees them: numbered, per class index.
+
+A :class:`Line` is one TPFDD-style movement requirement: so many units of each class from
+one site to another, opened by a phase (or by a reinforcement). It counts what has been
+put on convoys, what has left and what has arrived, and is *done* when every required unit
+has arrived and every disposal on site has finished. A :class:`FleetSpec` is a fleet or an
+aircraft type with its capacity per class and this replication's count.
+
+Both are plain records; only :class:`~sim.engine.world.World` changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Line:
+    """A movement requirement: ``req`` units per class from ``origin`` to ``dest``.
+
+    ``taken`` counts units put on convoys (loading or gone), ``departed`` units that have
+    left the origin, ``arrived`` units unloaded at the destination.
+    """
+
+    index: int
+    phase: int  # -1 for a reinforcement
+    origin: int
+    dest: int
+    keep: list[int]
+    req: list[int]
+    taken: list[int]
+    departed: list[int]
+    arrived: list[int]
+    mode: str | None = None
+    disposing: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.disposing:
+            self.disposing = [0] * len(self.req)
+
+    def done(self) -> bool:
+        """Every required unit has arrived and every disposal on site is finished."""
+        return self.arrived == self.req and not any(self.disposing)
+
+
+@dataclass
+class FleetSpec:
+    """A fleet or aircraft type as the model sees it: numbered, capacity per class index.
+
+    ``cap`` already respects an aircraft's ``max_short_tons``; ``count`` is the number of
+    mission-capable vehicles this replication (``availability`` applied).
+    """
+
+    index: int
+    id: str
+    mode: str  # "road" or "air"
+    home: int
+    count: int
+    cap: list[int]
+    classes: int  # how many classes it can carry (specialists are used first)
+    tare: float  # empty weight, short tons
+    spec: Any
+
+
+def specialists_first(cls: int) -> Callable[[FleetSpec], tuple[int, int, int]]:
+    """Sort key: fleets that carry fewer classes first, then larger capacity, then order."""
+
+    def key(f: FleetSpec) -> tuple[int, int, int]:
+        return (f.classes, -f.cap[cls], f.index)
+
+    return key
