@@ -25,9 +25,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .problems import Path, Problem, ScenarioError, dotted
+from .problems import Path, Problem, ScenarioError, dotted, suggest
+from .provenance import check_citations, uncited_figures
 from .schema import EVENT_MODELS, EventBase, Scenario
-from .validation import check_citations, check_scenario, suggest, uncited_figures
+from .validation import check_scenario
 from .yamlsource import Source, load_source, parse_yaml
 
 _INDEX = re.compile(r"\[(-?[0-9]+)\]")

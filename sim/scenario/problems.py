@@ -12,6 +12,7 @@ status 2; the library raises :class:`ScenarioError` carrying them.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -55,3 +56,15 @@ class ScenarioError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """A "did you mean" suffix for a near miss, or a list of the choices."""
+    options = sorted(str(c) for c in choices)
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if not options:
+        return "; none are defined"
+    shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
+    return f"; known: {shown}"

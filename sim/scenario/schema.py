@@ -16,82 +16,64 @@ or more source ids from the top-level ``sources`` (comma separated), or it begin
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from .distributions import NUMBER_OR_DIST, Distribution, as_float, parse_distribution
+from .events import (
+    EVENT_MODELS,
+    CancelPhaseEvent,
+    CloseCrossingEvent,
+    Event,
+    EventBase,
+    OpenCrossingEvent,
+    PauseEvent,
+    ReinforceEvent,
+    ResumeEvent,
+    SetKeepEvent,
+    StartPhaseEvent,
+)
+from .evidence import Milestone, Observation
+from .fields import (
+    MAX_DAYS,
+    MAX_KM,
+    PERSONNEL,
+    Cite,
+    Count,
+    Date,
+    Fraction,
+    Hours,
+    Id,
+    Mode,
+    Model,
+    PositiveCount,
+    Real,
+    Speed,
+)
 
-PERSONNEL = "personnel"
-"""The cargo class of people. It exists in every scenario, declared or not."""
-
-ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
-
-MAX_COUNT = 100_000_000
-MAX_HOURS = 100_000.0
-MAX_KM = 50_000.0
-MAX_DAYS = 3_660.0
-
-Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
-PositiveCount = Annotated[int, Field(strict=True, ge=1, le=MAX_COUNT)]
-Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Cite = str | dict[str, str] | None
-
-
-def _no_number_dates(value: Any) -> Any:
-    if isinstance(value, bool | int | float):
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
-    return value
-
-
-Date = Annotated[dt.date, BeforeValidator(_no_number_dates)]
-"""A calendar date written YYYY-MM-DD (numbers are refused, not read as Unix time)."""
-
-
-def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeValidator:
-    def check(value: Any) -> Any:
-        if isinstance(value, Distribution):
-            dist = value
-        elif isinstance(value, dict):
-            dist = parse_distribution(value)
-        else:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"expected {NUMBER_OR_DIST}, got {value!r}")
-            v = as_float(value)
-            if not math.isfinite(v):
-                raise ValueError(f"must be a finite number, got {value!r}")
-            if v < low or v > high or (positive and v <= 0):
-                rel = "> 0" if positive else f">= {low:g}"
-                raise ValueError(f"must be {rel} and <= {high:g}, got {value!r}")
-            return v
-        lo, hi = dist.bounds
-        if lo < low or (hi > high and math.isfinite(hi)):
-            raise ValueError(f"distribution must stay within [{low:g}, {high:g}], got {dist.describe()}")
-        if positive and dist.central <= 0:
-            raise ValueError(f"distribution must have a central value > 0, got {dist.describe()}")
-        return dist
-
-    return BeforeValidator(check)
-
-
-Hours = Annotated[float | Distribution, _quantity_validator(0.0, MAX_HOURS, positive=False)]
-"""A duration in hours >= 0, or a distribution of one."""
-Speed = Annotated[float | Distribution, _quantity_validator(0.0, 2_000.0, positive=True)]
-"""A speed in km/h > 0, or a distribution of one."""
-Fraction = Annotated[float | Distribution, _quantity_validator(0.0, 1.0, positive=False)]
-"""A share between 0 and 1, or a distribution of one."""
-
-
-class Model(BaseModel):
-    """Base for every scenario part: unknown keys are errors, and values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-Mode = Literal["road", "air", "any"]
+__all__ = [
+    "EVENT_MODELS",
+    "PERSONNEL",
+    "Aircraft",
+    "CancelPhaseEvent",
+    "Carrier",
+    "CloseCrossingEvent",
+    "Crossing",
+    "Event",
+    "EventBase",
+    "Fleet",
+    "Milestone",
+    "Model",
+    "Observation",
+    "OpenCrossingEvent",
+    "PauseEvent",
+    "ReinforceEvent",
+    "ResumeEvent",
+    "RouteCrossing",
+    "Scenario",
+    "SetKeepEvent",
+    "StartPhaseEvent",
+]
 
 
 class CargoClass(Model):
@@ -261,16 +243,6 @@ class Phase(Model):
     cite: Cite = None
 
 
-class Observation(Model):
-    """A dated, sourced fact drawn on the troop curve."""
-
-    date: Date
-    personnel: Count
-    site: Id | None = None
-    label: str | None = None
-    source: str
-
-
 class SourceRef(Model):
     """A document that figures in the scenario cite by id."""
 
@@ -279,130 +251,6 @@ class SourceRef(Model):
     publisher: str | None = None
     date: Date | None = None
     notes: str | None = None
-
-
-EventType = Literal[
-    "pause",
-    "resume",
-    "reinforce",
-    "close_crossing",
-    "open_crossing",
-    "set_keep",
-    "start_phase",
-    "cancel_phase",
-]
-
-EventDay = Annotated[Real, Field(ge=0, le=MAX_DAYS)]
-EventDays = Annotated[Real, Field(gt=0, le=MAX_DAYS)]
-
-
-class EventBase(Model):
-    """The keys every event takes: its ``type``, when (``day`` or ``date``) and why.
-
-    Each type is its own model below, adding only the keys that type uses; any other key is
-    refused. Keys a type needs are optional here and checked in :mod:`sim.validation`, so
-    that a missing one is reported as ``a TYPE event needs KEY:`` with the other references.
-    """
-
-    type: EventType
-    day: EventDay | None = None
-    date: Date | None = None
-    reason: str | None = None
-    source: str | None = None
-    cite: Cite = None
-
-
-class PauseEvent(EventBase):
-    """No loading or departure for ``sites`` / ``phases`` (neither: everything), for ``days``
-    (omitted: until a resume)."""
-
-    type: Literal["pause"] = "pause"
-    sites: list[Id] | None = None
-    phases: list[Id] | None = None
-    days: EventDays | None = None
-
-
-class ResumeEvent(EventBase):
-    """End the pauses on ``sites`` / ``phases`` (neither: every pause)."""
-
-    type: Literal["resume"] = "resume"
-    sites: list[Id] | None = None
-    phases: list[Id] | None = None
-
-
-class ReinforceEvent(EventBase):
-    """``personnel`` and ``equipment`` must reach ``to`` from ``from`` (new to the theatre,
-    unless ``from_stock``)."""
-
-    type: Literal["reinforce"] = "reinforce"
-    to: Id | None = None
-    from_: Id | None = Field(default=None, alias="from")
-    personnel: Count = 0
-    equipment: dict[Id, Count] = Field(default_factory=dict)
-    from_stock: bool = False
-
-
-class CloseCrossingEvent(EventBase):
-    """The ``crossing`` shuts for ``days`` (omitted: until an open_crossing)."""
-
-    type: Literal["close_crossing"] = "close_crossing"
-    crossing: Id | None = None
-    days: EventDays | None = None
-
-
-class OpenCrossingEvent(EventBase):
-    """The ``crossing`` opens now, ending any closure in force."""
-
-    type: Literal["open_crossing"] = "open_crossing"
-    crossing: Id | None = None
-
-
-class SetKeepEvent(EventBase):
-    """A new end state for ``site``: it keeps ``keep`` (classes not named: 0)."""
-
-    type: Literal["set_keep"] = "set_keep"
-    site: Id | None = None
-    keep: dict[Id, Count] | None = None
-
-
-class StartPhaseEvent(EventBase):
-    """The ``phase`` opens now, whatever its ``start_day`` or ``after``."""
-
-    type: Literal["start_phase"] = "start_phase"
-    phase: Id | None = None
-
-
-class CancelPhaseEvent(EventBase):
-    """The ``phase`` takes nothing more; it closes when what is on the road arrives."""
-
-    type: Literal["cancel_phase"] = "cancel_phase"
-    phase: Id | None = None
-
-
-Event = Annotated[
-    PauseEvent
-    | ResumeEvent
-    | ReinforceEvent
-    | CloseCrossingEvent
-    | OpenCrossingEvent
-    | SetKeepEvent
-    | StartPhaseEvent
-    | CancelPhaseEvent,
-    Field(discriminator="type"),
-]
-"""A dated policy decision or shock: one of the event models, chosen by its ``type``."""
-
-EVENT_MODELS: dict[str, type[EventBase]] = {
-    "pause": PauseEvent,
-    "resume": ResumeEvent,
-    "reinforce": ReinforceEvent,
-    "close_crossing": CloseCrossingEvent,
-    "open_crossing": OpenCrossingEvent,
-    "set_keep": SetKeepEvent,
-    "start_phase": StartPhaseEvent,
-    "cancel_phase": CancelPhaseEvent,
-}
-"""The model of each event type, in the order of :data:`EventType`."""
 
 
 class Scenario(Model):
@@ -423,6 +271,7 @@ class Scenario(Model):
     phases: list[Phase] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     observations: list[Observation] = Field(default_factory=list)
+    milestones: list[Milestone] = Field(default_factory=list)
     sources: dict[str, SourceRef] = Field(default_factory=dict)
     cite: Cite = None
 

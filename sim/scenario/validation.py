@@ -9,13 +9,12 @@ cited exists. Each check yields ``(path, message)`` pairs that the loader turns 
 
 from __future__ import annotations
 
-import difflib
 import graphlib
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from .network import Network
-from .problems import Path
+from .problems import Path, suggest
+from .provenance import citation_problems
 from .schema import (
     PERSONNEL,
     CloseCrossingEvent,
@@ -28,20 +27,6 @@ from .schema import (
 )
 
 Finding = tuple[Path, str]
-
-ASSUMPTION = "assumption:"
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """A "did you mean" suffix for a near miss, or a list of the choices."""
-    options = sorted(str(c) for c in choices)
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    if not options:
-        return "; none are defined"
-    shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")
-    return f"; known: {shown}"
 
 
 def _ref(kind: str, name: str, known: Iterable[str]) -> str:
@@ -374,80 +359,50 @@ def _check_reinforce(s: Scenario, ev: ReinforceEvent, here: Path, classes: set[s
                 yield from _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset())
 
 
+SITE_METRICS = ("personnel", "equipment", "sites_open")
+
+
 def _check_observations(s: Scenario) -> Iterator[Finding]:
+    """Each observation is one value or one range, of a metric that can have it."""
+    classes = [c for c in s.classes if c != PERSONNEL]
     for i, ob in enumerate(s.observations):
-        if ob.site is not None and ob.site not in s.sites:
-            yield ("observations", i, "site"), _ref("site", ob.site, s.sites)
-        yield from (((("observations", i, "source")), m) for m in _citation_problems(ob.source, s))
-
-
-def _citation_problems(text: str, s: Scenario) -> Iterator[str]:
-    if text.strip().lower().startswith(ASSUMPTION):
-        if len(text.strip()) < len(ASSUMPTION) + 8:
-            yield "an assumption must give its reasoning after 'assumption:'"
-        return
-    ids = [t for t in text.replace(";", ",").replace(" ", ",").split(",") if t]
-    if not ids:
-        yield "cite a source id from sources:, or write 'assumption: <reasoning>'"
-    for sid in ids:
-        if sid not in s.sources:
-            yield f"cites unknown source {sid!r}{suggest(sid, s.sources)}"
-
-
-def check_citations(data: dict[str, Any], s: Scenario) -> list[Finding]:
-    """Every ``cite`` string names known sources or states an assumption."""
-    found: list[Finding] = []
-    for path, value in _walk(data, ()):
-        if (path and path[-1] == "cite") or (len(path) >= 2 and path[-2] == "cite"):
-            if isinstance(value, str):
-                found.extend((path, m) for m in _citation_problems(value, s))
-            elif not isinstance(value, dict):
-                found.append((path, "cite must be a string or a mapping of field: string"))
-    return found
-
-
-def uncited_figures(data: dict[str, Any]) -> list[Finding]:
-    """Numbers in the scenario that no ``cite`` covers (for ``validate --require-sources``).
-
-    A ``cite`` string covers every figure in its object and below; a ``cite`` mapping covers
-    the fields it names. Top-level run settings (``horizon_days``) and observations (which
-    carry their own ``source``) are exempt.
-    """
-    found: list[Finding] = []
-
-    def visit(node: Any, path: Path, covered: bool) -> None:
-        if isinstance(node, dict):
-            cite = node.get("cite")
-            for key, value in node.items():
-                if key == "cite":
-                    continue
-                here = covered or isinstance(cite, str) or (isinstance(cite, dict) and key in cite)
-                visit(value, (*path, key), here)
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                visit(item, (*path, i), covered)
-        elif isinstance(node, int | float) and not isinstance(node, bool) and not covered:
-            found.append(
-                (
-                    path,
-                    f"figure {node!r} has no source: add cite: <source id> or "
-                    "cite: 'assumption: <reasoning>' to its object",
+        here: Path = ("observations", i)
+        given = [k for k in ("value", "low", "high") if getattr(ob, k) is not None]
+        if ob.value is not None and (ob.low is not None or ob.high is not None):
+            yield (*here, "value"), "give either value or a range (low and/or high), not both"
+        elif not given:
+            yield (*here, "value"), "give value, or a range with low and/or high"
+        if ob.low is not None and ob.high is not None and ob.low > ob.high:
+            yield (*here, "high"), f"high ({ob.high:g}) is below low ({ob.low:g}); swap them"
+        for key in given:
+            v = getattr(ob, key)
+            if ob.metric == "percent_complete" and v > 100:
+                yield (*here, key), f"a percent must be between 0 and 100, got {v:g}"
+            if ob.metric == "sites_open" and ob.site is not None and v not in (0, 1):
+                yield (*here, key), f"sites_open of one site is 0 or 1, got {v:g}"
+        if ob.site is not None:
+            if ob.metric not in SITE_METRICS:
+                yield (
+                    (*here, "site"),
+                    f"{ob.metric} is for the whole theatre; site goes with {', '.join(SITE_METRICS)}",
                 )
-            )
-
-    for key, value in data.items():
-        if key in ("observations", "sources", "horizon_days", "cite", "name", "description", "start"):
-            continue
-        visit(value, (key,), False)
-    return found
-
-
-def _walk(node: Any, path: Path) -> Iterator[tuple[Path, Any]]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield (*path, k), v
-            yield from _walk(v, (*path, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield (*path, i), v
-            yield from _walk(v, (*path, i))
+            elif ob.site not in s.sites:
+                yield (*here, "site"), _ref("site", ob.site, s.sites)
+        if ob.class_ is not None:
+            if ob.metric != "equipment":
+                yield (*here, "class"), f"class goes with metric: equipment, not {ob.metric}"
+            elif ob.class_ not in classes:
+                yield (*here, "class"), _ref("equipment class", ob.class_, classes)
+        if ob.aircraft is not None:
+            if ob.metric != "sorties":
+                yield (*here, "aircraft"), f"aircraft goes with metric: sorties, not {ob.metric}"
+            elif ob.aircraft not in s.aircraft:
+                yield (*here, "aircraft"), _ref("aircraft type", ob.aircraft, s.aircraft)
+        yield from (((*here, "source"), m) for m in citation_problems(ob.source, s))
+    for i, ms in enumerate(s.milestones):
+        here = ("milestones", i)
+        if ms.earliest is not None and ms.earliest > ms.date:
+            yield (*here, "earliest"), f"earliest ({ms.earliest}) is after date ({ms.date})"
+        if ms.latest is not None and ms.latest < ms.date:
+            yield (*here, "latest"), f"latest ({ms.latest}) is before date ({ms.date})"
+        yield from (((*here, "source"), m) for m in citation_problems(ms.source, s))
