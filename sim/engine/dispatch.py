@@ -275,13 +275,13 @@ def _load_here(world: World, th: Theatre, site: int, max_vehicles: int | None) -
 
 
 def _nearest_wanting(
-    world: World, net: Network, pool: int, wanting: dict[int, frozenset[int]], live: list[int]
+    world: World, net: Network, pool: int, wanting: dict[int, frozenset[int]], alive: dict[int, bool]
 ) -> Iterator[tuple[float, int, int]]:
     """``(km, pool, site)`` for every site that wants cargo, nearest to ``pool`` first; stops
-    once the pool has no idle vehicle left that can carry any class still wanted."""
-    index, idle_for = world.site_index, world.idle_for[pool]
+    once ``alive[pool]`` turns false (the pool cannot serve any class still wanted)."""
+    index = world.site_index
     for km, sid in net.by_distance(world.sites[pool]):
-        if not any(idle_for[c] for c in live):
+        if not alive[pool]:
             return
         s = index[sid]
         if s in wanting:
@@ -289,15 +289,16 @@ def _nearest_wanting(
 
 
 def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
-    pools = [p for p, n in enumerate(world.idle_road) if n]
+    pools = sorted(world.road_pools)
     if not pools:
         return []
     wanting = world.road_wanting(th.now)
     if not wanting:
         return []
     live = [c for c, n in enumerate(world.demand.wanted) if n]
+    alive = {p: any(world.idle_for[p][c] for c in live) for p in pools}
     net = th.network
-    pairs = heapq.merge(*(_nearest_wanting(world, net, p, wanting, live) for p in pools))
+    pairs = heapq.merge(*(_nearest_wanting(world, net, p, wanting, alive) for p in pools if alive[p]))
     demand: dict[int, list[list[Any]]] = {}
     orders = []
     for _km, p, s in pairs:
@@ -320,13 +321,14 @@ def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[Con
                 world.claim(s, cls, given)
         if vehicles:
             orders.extend(_convoys(world, net, p, s, False, vehicles, max_vehicles))
+            alive[p] = any(idle_for[c] for c in live)
     return orders
 
 
 def plan(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
     """All convoys and sorties to start now: air, then loading convoys, then empty moves."""
     orders = _airlift(world, th)
-    for site in [s for s, n in enumerate(world.idle_road) if n and world.active_at[s]]:
+    for site in sorted(s for s in world.road_pools if world.active_at[s]):
         orders.extend(_load_here(world, th, site, max_vehicles))
     orders.extend(_reposition(world, th, max_vehicles))
     return orders

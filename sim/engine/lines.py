@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..scenario.schema import Scenario
+from .streams import Streams
+
 
 @dataclass
 class Line:
@@ -71,3 +74,39 @@ def specialists_first(cls: int) -> Callable[[FleetSpec], tuple[int, int, int]]:
         return (f.classes, -f.cap[cls], f.index)
 
     return key
+
+
+def build_fleets(
+    scenario: Scenario, classes: list[str], tons: list[float], sites: list[str], streams: Streams
+) -> list[FleetSpec]:
+    """Road fleets then aircraft types, numbered in declared order, with this replication's
+    count (``availability`` drawn once, unless it is drawn per day) and capacity per class
+    (an aircraft's ``max_short_tons`` applied)."""
+    fleets: list[FleetSpec] = []
+    kinds: list[tuple[str, dict[str, Any]]] = [
+        ("road", dict(scenario.fleets)),
+        ("air", dict(scenario.aircraft)),
+    ]
+    for mode, specs in kinds:
+        for fid, f in specs.items():
+            cap = [f.capacity.get(c, 0) for c in classes]
+            limit = getattr(f, "max_short_tons", None)
+            if limit is not None:
+                cap = [min(n, int(limit // tons[c])) if tons[c] > 0 else n for c, n in enumerate(cap)]
+            daily = getattr(f, "availability_per", "replication") == "day"
+            share = 1.0 if daily else streams.draw(f.availability, "availability", fid)
+            count = round(f.count * min(1.0, max(0.0, share)))
+            fleets.append(
+                FleetSpec(
+                    len(fleets),
+                    fid,
+                    mode,
+                    sites.index(f.based_at),
+                    count,
+                    cap,
+                    sum(1 for x in cap if x > 0),
+                    float(getattr(f, "empty_short_tons", 0.0)),
+                    f,
+                )
+            )
+    return fleets

@@ -31,6 +31,7 @@ from typing import Any, cast
 import numpy as np
 import simpy
 
+from ..scenario.distributions import Distribution
 from ..scenario.network import Network, great_circle_km
 from ..scenario.schema import Event, Scenario
 from . import convoys, dispatch, metrics, policy
@@ -78,6 +79,7 @@ class Engine:
         self.stop = self.env.event()
         self.pause_changed = self.env.event()
         self._plan_pending = False
+        self._flights: dict[tuple[int, int, int], float | None] = {}
         self._air = {(r.from_, r.to): r.hours for r in s.air_routes}
         self._air.update({(r.to, r.from_): r.hours for r in s.air_routes})
 
@@ -135,7 +137,20 @@ class Engine:
 
     # ------------------------------------------------------------------ geography
     def flight_hours(self, fleet: FleetSpec, a: int, b: int) -> float | None:
-        """Flight time between two airfields both able to take this aircraft, else None."""
+        """Flight time between two airfields both able to take this aircraft, else None.
+
+        Remembered per run unless a time or speed is drawn afresh for every flight.
+        """
+        key = (fleet.index, a, b)
+        if key in self._flights:
+            return self._flights[key]
+        hours = self._flight_hours(fleet, a, b)
+        given = self._air.get((self.world.sites[a], self.world.sites[b]))
+        if not (_fresh(given) or _fresh(fleet.spec.speed_kmh)) or self.streams.deterministic:
+            self._flights[key] = hours
+        return hours
+
+    def _flight_hours(self, fleet: FleetSpec, a: int, b: int) -> float | None:
         s, w = self.scenario, self.world
         sa, sb = s.sites[w.sites[a]], s.sites[w.sites[b]]
         for site in (sa, sb):
@@ -195,15 +210,17 @@ class Engine:
             share = site.disposition[w.classes[int(c)]]
             key = f"{w.sites[line.origin]}/{w.classes[int(c)]}"
             hours[mask] = self.streams.draws(share.hours, "disposal", int(mask.sum()), key)
-        finish = self.resources.disposal[line.origin].schedule(self.env.now, hours)
-        for t in np.unique(finish):
+        finish = self.resources.disposal[line.origin].schedule(self.env.now, hours).tolist()
+        done: dict[float, dict[tuple[int, int], int]] = {}
+        for t, kind, c in zip(finish, kinds.tolist(), classes.tolist(), strict=True):
+            at = done.setdefault(t, {})
+            order = (0 if kind == "destroy" else 1, c)
+            at[order] = at.get(order, 0) + 1
+        for t in sorted(done):
             if t > self.env.now:
-                yield self.env.timeout(float(t) - self.env.now)
-            at = finish == t
-            for kind in ("destroy", "transfer"):
-                for c in np.unique(classes[at & (kinds == kind)]):
-                    n = int((at & (kinds == kind) & (classes == c)).sum())
-                    w.dispose(self.env.now, line, kind, int(c), n)
+                yield self.env.timeout(t - self.env.now)
+            for (kind, c), n in sorted(done[t].items()):
+                w.dispose(self.env.now, line, ("destroy", "transfer")[kind], c, n)
         self.check_phase(line.phase)
         self.request_plan()
 
@@ -247,6 +264,11 @@ class Engine:
     def result(self) -> Result:
         """Build the run's :class:`Result` from the final state."""
         return metrics.build_result(self)
+
+
+def _fresh(value: object) -> bool:
+    """Whether a quantity is drawn anew on every use (a distribution ``per: occurrence``)."""
+    return isinstance(value, Distribution) and value.per == "occurrence"
 
 
 @contextmanager

@@ -220,13 +220,14 @@ class TeamLedger:
         """Finish time of each job, in the order given."""
         if not self.teams:
             return now + durations
-        out = np.empty(len(durations))
         free = self._free
-        for i, d in enumerate(durations):
-            start = max(now, free[0])
-            out[i] = start + d
-            heapq.heapreplace(free, out[i])
-        return out
+        out = []
+        for d in durations.tolist():
+            first = free[0]
+            end = (now if now > first else first) + d
+            heapq.heapreplace(free, end)
+            out.append(end)
+        return np.array(out, dtype=float)
 
     def busy_until(self) -> float:
         """When the last scheduled job finishes."""

@@ -21,12 +21,11 @@ scenario's declared order, which also fixes every tie-break.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..scenario.network import Network
 from ..scenario.schema import PERSONNEL, Scenario
 from .demand import Demand
-from .lines import FleetSpec, Line, specialists_first
+from .lines import FleetSpec, Line, build_fleets, specialists_first
 from .streams import Streams
 
 TRANSIT = -1
@@ -80,36 +79,11 @@ class World:
         self.initial = [sum(col) for col in zip(*self.stock, strict=True)] if ns else [0] * nc
         self.tons = [float((s.cargo[c].short_tons if c in s.cargo else None) or 0.0) for c in self.classes]
         self.modes = [s.cargo[c].mode if c in s.cargo else "any" for c in self.classes]
-        self.fleets = []
-        kinds: list[tuple[str, dict[str, Any]]] = [("road", dict(s.fleets)), ("air", dict(s.aircraft))]
-        for mode, specs in kinds:
-            for fid, f in specs.items():
-                cap = [f.capacity.get(c, 0) for c in self.classes]
-                limit = getattr(f, "max_short_tons", None)
-                if limit is not None:
-                    cap = [
-                        min(n, int(limit // self.tons[c])) if self.tons[c] > 0 else n
-                        for c, n in enumerate(cap)
-                    ]
-                daily = getattr(f, "availability_per", "replication") == "day"
-                share = 1.0 if daily else self.streams.draw(f.availability, "availability", fid)
-                count = round(f.count * min(1.0, max(0.0, share)))
-                self.fleets.append(
-                    FleetSpec(
-                        len(self.fleets),
-                        fid,
-                        mode,
-                        self.sites.index(f.based_at),
-                        count,
-                        cap,
-                        sum(1 for x in cap if x > 0),
-                        float(getattr(f, "empty_short_tons", 0.0)),
-                        f,
-                    )
-                )
+        self.fleets = build_fleets(s, self.classes, self.tons, self.sites, self.streams)
         self.idle = [[0] * len(self.fleets) for _ in range(ns)]
         self.down = [[0] * len(self.fleets) for _ in range(ns)]
         self.idle_road = [0] * ns
+        self.road_pools: set[int] = set()
         self.idle_for = [[0] * nc for _ in range(ns)]
         self.carries = [
             [c for c in range(nc) if f.cap[c] > 0] if f.mode == "road" else [] for f in self.fleets
@@ -144,6 +118,10 @@ class World:
         carries = self.carries[fleet]
         if carries:
             self.idle_road[site] += n
+            if self.idle_road[site]:
+                self.road_pools.add(site)
+            else:
+                self.road_pools.discard(site)
             row = self.idle_for[site]
             for c in carries:
                 row[c] += n
