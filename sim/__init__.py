@@ -7,15 +7,60 @@ The public API, which the ``posture`` command line uses too::
     result = sim.simulate(scenario, seed=1)
     print(result.closure_days, result.summary()["closure_date"])
 
-The chain runs scenario (:mod:`sim.schema`, :mod:`sim.loader`) -> model (:mod:`sim.model`)
--> results (:mod:`sim.results`) -> runner -> plots and report -> CLI (:mod:`sim.cli`).
+    plan = sim.RunPlan(n=200, seed=1, jobs=2)
+    with sim.simulate_many(scenario, store="results/syria/runs.sqlite", plan=plan) as store:
+        closure_h = store.read(0, plan.n, ["closure_h"])["closure_h"]
+
+The chain runs scenario (:mod:`sim.scenario`) -> engine (:mod:`sim.engine`: one replication)
+-> experiment (:mod:`sim.experiment`: many replications, their store and statistics) ->
+outputs (:mod:`sim.outputs`: files, plots, console tables) -> CLI (:mod:`sim.cli`); each
+imports only from those before it. The engine and the experiment are imported on first use
+of :func:`simulate`, :class:`Result`, :func:`simulate_many` or :class:`RunPlan`.
 """
 
-from .engine.model import simulate
-from .engine.results import Result
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .scenario.loader import load_scenario
 from .scenario.problems import Problem, ScenarioError
 from .scenario.schema import Scenario
 
-__all__ = ["Problem", "Result", "Scenario", "ScenarioError", "load_scenario", "simulate"]
+if TYPE_CHECKING:
+    from .engine.model import simulate
+    from .engine.results import Result
+    from .experiment.plan import RunPlan
+    from .experiment.runner import simulate_many
+
+_LAZY = {
+    "simulate": "sim.engine.model",
+    "Result": "sim.engine.results",
+    "RunPlan": "sim.experiment.plan",
+    "simulate_many": "sim.experiment.runner",
+}
+
+__all__ = [
+    "Problem",
+    "Result",
+    "RunPlan",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "simulate",
+    "simulate_many",
+]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Import the engine and the experiment on first use of one of their names."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -2,44 +2,43 @@
 
 Exit codes: 0 success; 2 bad input (one ``FILE:LINE: key: message`` line per problem on
 stderr, never a traceback); 130 interrupted (Ctrl-C or SIGTERM), with a one-line message.
-Every command is a thin layer over the Python API (:mod:`sim.loader`, :mod:`sim.model`,
-:mod:`sim.runner`), so what the CLI does a script can do too.
+Every command is a thin layer over the Python API (:func:`sim.load_scenario`,
+:func:`sim.simulate`, :func:`sim.simulate_many` with a :class:`~sim.experiment.plan.RunPlan`,
+:mod:`sim.outputs.report`), so what the CLI does a script can do too.
+
+Imports are lazy: ``posture --help`` and ``posture validate`` load neither the engine nor the
+experiment store, and matplotlib is loaded only when a plot is drawn (not with ``--no-plot``).
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
-from .engine.model import simulate
-from .experiment.ensemble import Ensemble
-from .experiment.runner import DEFAULT_CHUNK, ExecutorError, Point, factor_points, parse_factor, simulate_many
-from .experiment.sweep import write_sweep
+from .experiment.plan import (
+    DEFAULT_CHUNK,
+    EXECUTORS,
+    ExecutorError,
+    Point,
+    RunPlan,
+    factor_points,
+    parse_factor,
+)
 from .outputs.files import default_out_dir, inside
-from .outputs.report import run_table, write_run
-from .scenario.loader import load_scenario, provenance_problems
 from .scenario.problems import ScenarioError
 from .scenario.schema import PERSONNEL, Scenario
+
+if TYPE_CHECKING:
+    from .experiment.store import RunStore
 
 app = typer.Typer(
     name="posture",
@@ -97,6 +96,8 @@ def guarded() -> Iterator[None]:
 
 
 def _load(file: Path, overrides: list[str] | None, events: list[str] | None = None) -> Scenario:
+    from .scenario.loader import load_scenario
+
     return load_scenario(file, overrides or [], events or [])
 
 
@@ -180,6 +181,8 @@ def validate(
     with guarded():
         scenario = _load(file, set_, event)
         if require_sources:
+            from .scenario.loader import provenance_problems
+
             missing = provenance_problems(file)
             if missing:
                 raise ScenarioError(missing)
@@ -220,25 +223,43 @@ def _notice(message: str) -> None:
     err.print(f"posture: {message}", markup=False, soft_wrap=True)
 
 
-def _jobs(jobs: int) -> int:
-    return jobs if jobs > 0 else (os.cpu_count() or 1)
-
-
-def _check_executor(executor: str) -> None:
-    if executor not in ("local", "dask"):
+def _plan(
+    n: int, seed: int, jobs: int, executor: str, scheduler: str | None, chunk: int, deterministic: bool
+) -> RunPlan:
+    """The one run plan of a command's options (a bad ``--executor`` is a usage error)."""
+    if executor not in EXECUTORS:
         raise typer.BadParameter(f"expected 'local' or 'dask', got {executor!r}", param_hint="--executor")
-
-
-class RateColumn(ProgressColumn):
-    """Replications per second."""
-
-    def render(self, task: Task) -> Text:
-        return Text("" if task.speed is None else f"{task.speed:.1f} rep/s")
+    return RunPlan(
+        n=n,
+        seed=seed,
+        deterministic=deterministic,
+        chunk=chunk,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+    )
 
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A replications progress bar with rate and ETA; silent when stderr is not a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Replications per second."""
+
+        def render(self, task: Task) -> Text:
+            return Text("" if task.speed is None else f"{task.speed:.1f} rep/s")
+
     bar = Progress(
         TextColumn(label),
         BarColumn(),
@@ -258,6 +279,28 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+@contextmanager
+def replications(points: Sequence[Point], plan: RunPlan, target: Path, label: str) -> Iterator[RunStore]:
+    """What ``run -n`` and ``sweep`` share: the plan's replications of every point.
+
+    Runs them into ``target/runs.sqlite`` (resuming what is stored) under a progress bar, then
+    yields the open store and closes it afterwards.
+    """
+    from .experiment.runner import simulate_many
+
+    with progress_bar(label) as update:
+        store = simulate_many(
+            points, store=inside(target, "runs.sqlite"), plan=plan, progress=update, notice=_notice
+        )
+    with store:
+        yield store
+
+
+def _wrote(paths: list[Path]) -> None:
+    for path in paths:
+        out.print(f"wrote {path}")
+
+
 @app.command()
 def run(
     file: FileArg,
@@ -274,37 +317,26 @@ def run(
     plot: PlotOpt = True,
 ) -> None:
     """Simulate a scenario (one run, or -n replications), print the summary and write results."""
-    _check_executor(executor)
+    from .outputs import report
+
+    plan = _plan(n, seed, jobs, executor, scheduler, chunk, deterministic)
     with guarded():
         scenario = _load(file, set_, event)
         target = out_dir if out_dir is not None else default_out_dir(file)
-        if n == 1:
-            result = simulate(scenario, seed=seed, deterministic=deterministic)
-            out.print(run_table(result))
-            written = write_run(result, target, plot=plot)
+        if plan.n == 1:
+            from .engine.model import simulate
+
+            result = simulate(scenario, seed=plan.seed, deterministic=plan.deterministic)
+            out.print(report.run_table(result))
+            written = report.write_run(result, target, plot=plot)
         else:
-            with progress_bar("replications") as update:
-                store = simulate_many(
-                    [Point(scenario)],
-                    n,
-                    inside(target, "runs.sqlite"),
-                    seed=seed,
-                    deterministic=deterministic,
-                    jobs=_jobs(jobs),
-                    executor=executor,
-                    scheduler=scheduler,
-                    chunk=chunk,
-                    progress=update,
-                    notice=_notice,
-                )
-            try:
-                ens = Ensemble(scenario, store, 0, seed, deterministic, n)
-                out.print(ens.table())
-                written = ens.write(target, plot=plot)
-            finally:
-                store.close()
-        for path in written:
-            out.print(f"wrote {path}")
+            from .experiment.ensemble import Ensemble
+
+            with replications([Point(scenario)], plan, target, "replications") as store:
+                ens = Ensemble(store, scenario, plan)
+                out.print(report.ensemble_table(ens))
+                written = report.write_ensemble(ens, target, plot=plot)
+        _wrote(written)
 
 
 @app.command()
@@ -330,53 +362,23 @@ def sweep(
     plot: PlotOpt = True,
 ) -> None:
     """Run every combination of --vary values on common random numbers; rank the parameters."""
-    _check_executor(executor)
+    from .experiment.sweep import summarise_sweep
+    from .outputs import report
+
+    plan = _plan(n, seed, jobs, executor, scheduler, chunk, deterministic)
     with guarded():
         try:
             factors = [parse_factor(v) for v in vary]
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--vary") from None
         points = factor_points(file, factors, set_ or [], event or [])
-        target = (
-            out_dir
-            if out_dir is not None
-            else default_out_dir(file).with_name(default_out_dir(file).name + "-sweep")
-        )
-        with progress_bar(f"{len(points)} points") as update:
-            store = simulate_many(
-                points,
-                n,
-                inside(target, "runs.sqlite"),
-                seed=seed,
-                deterministic=deterministic,
-                jobs=_jobs(jobs),
-                executor=executor,
-                scheduler=scheduler,
-                chunk=chunk,
-                progress=update,
-                notice=_notice,
-            )
-        try:
-            written, ranks = write_sweep(
-                points,
-                store,
-                target,
-                seed,
-                deterministic,
-                n,
-                f"{points[0].scenario.name}: sweep of {n} replications per point",
-                plot=plot,
-            )
-        finally:
-            store.close()
-        t = Table(title="What moves the median closure most", title_justify="left")
-        t.add_column("parameter")
-        t.add_column("range of P50 (weeks)", justify="right")
-        for key, effect in ranks:
-            t.add_row(key, "beyond horizon" if effect is None else f"{effect:.2f}")
-        out.print(t)
-        for path in written:
-            out.print(f"wrote {path}")
+        stem = default_out_dir(file)
+        target = out_dir if out_dir is not None else stem.with_name(stem.name + "-sweep")
+        with replications(points, plan, target, f"{len(points)} points") as store:
+            summary = summarise_sweep(points, store, plan)
+        written = report.write_sweep(summary, target, plot=plot)
+        out.print(report.ranking_table(summary.ranking))
+        _wrote(written)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,118 +1,78 @@
 """Many runs: replications and sweep points, spread over executors, streamed to a store.
 
-The API follows desmod's split: :func:`sim.model.simulate` runs one replication;
-:func:`simulate_many` runs ``n`` replications of each of a list of scenarios ("points");
-:func:`simulate_factors` builds the points as the full grid of ``--vary`` factors over a
-scenario file, each point checked like a ``--set`` override.
+The API follows desmod's split: :func:`sim.simulate` runs one replication;
+:func:`simulate_many` runs the replications of a :class:`~.plan.RunPlan` for each of a list of
+scenarios ("points"); :func:`simulate_factors` builds the points as the full grid of
+``--vary`` factors over a scenario file, each point checked like a ``--set`` override.
 
 How work is spread:
 
 * replications are cut into chunks of consecutive indices; chunk boundaries depend only on
   ``n`` and the chunk size, never on the number of workers, so a run can resume with a
   different ``--jobs``;
-* workers receive the validated scenarios once (a process-pool initializer, or one Dask
-  ``scatter``) and then only ``(point, start, stop)`` triples; they send back compact numpy
-  arrays (:class:`~sim.store.ChunkResult`), never logs or data frames;
+* workers receive the validated scenarios and the plan once (a process-pool initializer, or
+  one Dask ``scatter``) and then only ``(point, start, stop)`` triples; they send back the
+  declared columns (:mod:`.columns`) as compact numpy arrays
+  (:class:`~.store.ChunkResult`), never logs or data frames;
 * replication ``i`` of every point draws from ``SeedSequence(seed, spawn_key=(i, stream))``,
   so results are identical whatever the executor, and sweep points share their random
   numbers (common random numbers).
 
 Executors: ``local`` (a process pool, the default; with one job everything runs in this
-process) and ``dask`` (``dask.distributed``: a local cluster, or an existing scheduler).
+process) and ``dask`` (``dask.distributed``: a local cluster, or an existing scheduler;
+imported only when asked for).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Unpack
 
 from ..engine.model import simulate
-from ..scenario.loader import apply_events, apply_overrides, build_scenario
 from ..scenario.schema import Scenario
-from ..scenario.yamlsource import load_source
+from .columns import allocate, fill, signature
+from .plan import ExecutorError, PlanOptions, Point, RunPlan, factor_points, make_plan
 from .store import ChunkResult, RunStore
 
-DEFAULT_CHUNK = 25
-
-
-class ExecutorError(Exception):
-    """An executor could not be started or reached (not a problem with the scenario)."""
-
-
 Task = tuple[int, int, int]  # (point, start, stop)
+Progress = Callable[[int, int], None]
+Notice = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class Point:
-    """One scenario to replicate, with the factor values that made it (empty if none)."""
-
-    scenario: Scenario
-    factors: dict[str, Any] = field(default_factory=dict)
-
-
-def replicate(
-    scenario: Scenario, seed: int, point: int, start: int, stop: int, deterministic: bool = False
-) -> ChunkResult:
-    """Run replications ``start..stop-1`` of one scenario and pack them compactly."""
-    k = stop - start
-    n_days = int(np.floor(scenario.horizon_days)) + 1
-    n_sites, n_phases = len(scenario.sites), len(scenario.phases)
-    out = ChunkResult(
-        point=point,
-        start=start,
-        completed=np.zeros(k, bool),
-        closure_h=np.full(k, np.nan),
-        closure95_h=np.full(k, np.nan),
-        end_h=np.zeros(k),
-        kernel_events=np.zeros(k, np.int64),
-        phases_h=np.full((k, n_phases), np.nan),
-        sites_empty_h=np.full((k, n_sites), np.nan),
-        curve=np.zeros((k, n_days, n_sites + 1), np.int32),
-    )
+def replicate(scenario: Scenario, plan: RunPlan, point: int, start: int, stop: int) -> ChunkResult:
+    """Run replications ``start..stop-1`` of one scenario and pack their columns compactly."""
+    values = allocate(scenario, stop - start)
     for i, rep in enumerate(range(start, stop)):
-        r = simulate(scenario, seed=seed, replication=rep, deterministic=deterministic)
-        out.completed[i] = r.completed
-        out.closure_h[i] = np.nan if r.closure_h is None else r.closure_h
-        out.closure95_h[i] = np.nan if r.closure95_h is None else r.closure95_h
-        out.end_h[i] = r.end_h
-        out.kernel_events[i] = r.kernel_events
-        out.phases_h[i] = [np.nan if h is None else h for h in r.phase_closure_h.values()]
-        out.sites_empty_h[i] = [np.nan if h is None else h for h in r.site_empty_h.values()]
-        out.curve[i, :, :n_sites] = r.personnel
-        out.curve[i, :, n_sites] = r.transit_personnel
-    return out
+        fill(values, i, simulate(scenario, seed=plan.seed, replication=rep, deterministic=plan.deterministic))
+    return ChunkResult(point, start, stop, values)
 
 
 # ----------------------------------------------------------------------- local workers
-_WORKER: tuple[list[Scenario], int, bool] | None = None
+Context = tuple[list[Scenario], RunPlan]
+_WORKER: Context | None = None
 
 
-def _init_worker(scenarios: list[Scenario], seed: int, deterministic: bool) -> None:
-    """Process-pool initializer: keep the scenarios; leave Ctrl-C to the parent."""
+def _init_worker(scenarios: list[Scenario], plan: RunPlan) -> None:
+    """Process-pool initializer: keep the scenarios and the plan; leave Ctrl-C to the parent."""
     global _WORKER
-    _WORKER = (scenarios, seed, deterministic)
+    _WORKER = (scenarios, plan)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_task(point: int, start: int, stop: int) -> ChunkResult:
     assert _WORKER is not None, "worker not initialised"
-    scenarios, seed, deterministic = _WORKER
-    return replicate(scenarios[point], seed, point, start, stop, deterministic)
+    return _run_shared(_WORKER, point, start, stop)
 
 
-def _run_shared(context: tuple[list[Scenario], int, bool], point: int, start: int, stop: int) -> ChunkResult:
+def _run_shared(context: Context, point: int, start: int, stop: int) -> ChunkResult:
     """Dask task: the context arrives once per worker as a scattered object."""
-    scenarios, seed, deterministic = context
-    return replicate(scenarios[point], seed, point, start, stop, deterministic)
+    scenarios, plan = context
+    return replicate(scenarios[point], plan, point, start, stop)
 
 
 # ----------------------------------------------------------------------- executors
@@ -124,28 +84,18 @@ def _drain(futures: Iterable[Future[ChunkResult]], on_result: OnResult) -> None:
         on_result(fut.result())
 
 
-def run_tasks(
-    tasks: Sequence[Task],
-    scenarios: list[Scenario],
-    seed: int,
-    deterministic: bool,
-    on_result: OnResult,
-    *,
-    jobs: int = 1,
-    executor: str = "local",
-    scheduler: str | None = None,
-) -> None:
-    """Run tasks on the chosen executor, handing each chunk to ``on_result`` as it finishes."""
+def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
+    """Run tasks on the plan's executor, handing each chunk to ``on_result`` as it finishes."""
     if not tasks:
         return
-    if executor == "dask" or scheduler:
-        _run_dask(tasks, scenarios, seed, deterministic, on_result, jobs, scheduler)
-    elif jobs <= 1:
+    if plan.dask:
+        _run_dask(tasks, scenarios, plan, on_result)
+    elif plan.jobs <= 1:
         for point, start, stop in tasks:
-            on_result(replicate(scenarios[point], seed, point, start, stop, deterministic))
+            on_result(replicate(scenarios[point], plan, point, start, stop))
     else:
         pool = ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(scenarios, seed, deterministic)
+            max_workers=plan.jobs, initializer=_init_worker, initargs=(scenarios, plan)
         )
         try:
             _drain((pool.submit(_run_task, *t) for t in tasks), on_result)
@@ -153,15 +103,7 @@ def run_tasks(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(
-    tasks: Sequence[Task],
-    scenarios: list[Scenario],
-    seed: int,
-    deterministic: bool,
-    on_result: OnResult,
-    jobs: int,
-    scheduler: str | None,
-) -> None:
+def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the optional extra
@@ -169,14 +111,14 @@ def _run_dask(
             "the dask executor needs the optional extra: pip install 'posture[dask]'"
         ) from None
     cluster = None
-    if scheduler:
+    if plan.scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(plan.scheduler, timeout="20s")
         except (OSError, TimeoutError) as exc:
-            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            raise ExecutorError(f"cannot reach the Dask scheduler at {plan.scheduler}: {exc}") from None
     else:
         cluster = LocalCluster(
-            n_workers=max(1, jobs),
+            n_workers=max(1, plan.jobs),
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
@@ -184,7 +126,7 @@ def _run_dask(
         )
         client = Client(cluster)
     try:
-        context = client.scatter((scenarios, seed, deterministic), broadcast=True)
+        context = client.scatter((scenarios, plan), broadcast=True)
         pool = client.get_executor(pure=False)
         _drain((pool.submit(_run_shared, context, *t) for t in tasks), on_result)
     finally:
@@ -194,14 +136,12 @@ def _run_dask(
 
 
 # ----------------------------------------------------------------------- experiments
-def chunk_tasks(points: int, n: int, chunk: int = DEFAULT_CHUNK) -> list[Task]:
+def chunk_tasks(points: int, n: int, chunk: int) -> list[Task]:
     """Every ``(point, start, stop)`` task, replications cut into fixed-size chunks."""
     return [(p, s, min(s + chunk, n)) for p in range(points) for s in range(0, n, chunk)]
 
 
-def fingerprint(
-    points: Sequence[Point], n: int, seed: int, deterministic: bool, chunk: int
-) -> dict[str, str]:
+def fingerprint(points: Sequence[Point], plan: RunPlan) -> dict[str, str]:
     """What a stored result was computed from; a store with another fingerprint is stale."""
     h = hashlib.sha256()
     for p in points:
@@ -209,112 +149,87 @@ def fingerprint(
         h.update(json.dumps(p.factors, sort_keys=True, default=str).encode())
     return {
         "scenarios": h.hexdigest(),
-        "seed": str(seed),
-        "deterministic": str(deterministic),
-        "chunk": str(chunk),
+        "seed": str(plan.seed),
+        "deterministic": str(plan.deterministic),
+        "chunk": str(plan.chunk),
+        "columns": signature(),
         "format": "2",
     }
 
 
+def as_points(scenario: Scenario | Point | Sequence[Scenario | Point]) -> list[Point]:
+    """A scenario, a point, or a list of either, as a list of points."""
+    items = [scenario] if isinstance(scenario, Scenario | Point) else list(scenario)
+    return [p if isinstance(p, Point) else Point(p) for p in items]
+
+
 def simulate_many(
-    points: Sequence[Point],
-    n: int,
-    store_path: Path,
+    scenario: Scenario | Point | Sequence[Scenario | Point],
+    n: int | None = None,
+    store: Path | str | None = None,
     *,
-    seed: int = 0,
-    deterministic: bool = False,
-    jobs: int = 1,
-    executor: str = "local",
-    scheduler: str | None = None,
-    chunk: int = DEFAULT_CHUNK,
-    progress: Callable[[int, int], None] | None = None,
-    notice: Callable[[str], None] | None = None,
+    plan: RunPlan | None = None,
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    **options: Unpack[PlanOptions],
 ) -> RunStore:
-    """Run ``n`` replications of every point into a :class:`RunStore`, resuming if possible.
+    """Run ``n`` replications of every point into a :class:`~.store.RunStore`, resuming if possible.
+
+    ``scenario`` is one scenario (or :class:`~.plan.Point`) or a list of them, the points of a
+    sweep. How to run is either ``plan`` or the :class:`~.plan.RunPlan` fields as keyword
+    arguments (``seed``, ``deterministic``, ``chunk``, ``jobs``, ``executor``, ``scheduler``);
+    ``n`` may be given with a plan only if it agrees. ``store`` is the SQLite file (created with
+    its folder; ``None``: a temporary file removed when the store is closed). A store that
+    already holds chunks of the same experiment is resumed or extended.
 
     ``progress(done, total)`` is called as replications complete; ``notice`` receives one-line
-    messages about resuming. Returns the open, finalized store.
+    messages about resuming. Returns the open, finalized store; close it (or use it in a
+    ``with`` block) when done.
     """
-    store = RunStore(store_path, fingerprint(points, n, seed, deterministic, chunk))
-    done = store.done_chunks()
-    todo = [t for t in chunk_tasks(len(points), n, chunk) if t not in done]
-    total = len(points) * n
+    plan = make_plan(plan, n, options)
+    points = as_points(scenario)
+    out = RunStore(store, fingerprint(points, plan))
+    done = out.done_chunks()
+    todo = [t for t in chunk_tasks(len(points), plan.n, plan.chunk) if t not in done]
+    total = len(points) * plan.n
     finished = total - sum(stop - start for _, start, stop in todo)
     if notice and finished:
-        notice(f"resuming: {finished:,} of {total:,} replications already stored in {store_path}")
-    elif notice and store.fresh:
-        notice(f"{store_path} held results of a different command; starting afresh")
+        notice(f"resuming: {finished:,} of {total:,} replications already stored in {out.path}")
+    elif notice and out.fresh:
+        notice(f"{out.path} held results of a different command; starting afresh")
     if progress:
         progress(finished, total)
 
     def record(result: ChunkResult) -> None:
         nonlocal finished
-        store.write(result)
-        finished += len(result.completed)
+        out.write(result)
+        finished += len(result)
         if progress:
             progress(finished, total)
 
-    run_tasks(
-        todo,
-        [p.scenario for p in points],
-        seed,
-        deterministic,
-        record,
-        jobs=jobs,
-        executor=executor,
-        scheduler=scheduler,
-    )
-    store.finalize()
-    return store
-
-
-def parse_factor(text: str) -> tuple[str, list[str]]:
-    """``key=v1,v2,v3`` into the key and its value strings.
-
-    Values are split on ``;`` when there is one (so values may contain commas, such as
-    distributions: ``key={uniform: [1, 2]};{uniform: [2, 4]}``), else on ``,``.
-    """
-    key, sep, values = text.partition("=")
-    if not sep or not key.strip() or not values.strip():
-        raise ValueError(f"expected key=v1,v2,...; got {text!r}")
-    parts = values.split(";") if ";" in values else values.split(",")
-    return key.strip(), [v.strip() for v in parts if v.strip()]
-
-
-def factor_points(
-    path: Path,
-    factors: Sequence[tuple[str, list[str]]],
-    overrides: Sequence[str] = (),
-    events: Sequence[str] = (),
-) -> list[Point]:
-    """The full grid of factor values over a scenario file, each point validated.
-
-    Values are checked exactly like ``--set`` overrides; a bad one raises
-    :class:`~sim.problems.ScenarioError` naming the ``--vary`` key.
-    """
-    points = []
-    keys = [k for k, _ in factors]
-    for combo in itertools.product(*(values for _, values in factors)):
-        src = load_source(str(path))
-        origins = apply_overrides(src, overrides)
-        origins.update(apply_overrides(src, [f"{k}={v}" for k, v in zip(keys, combo, strict=True)], "--vary"))
-        origins.update(apply_events(src, events))
-        scenario = build_scenario(src, origins)
-        labels = {k: _scalar(v) for k, v in zip(keys, combo, strict=True)}
-        points.append(Point(scenario, labels))
-    return points
-
-
-def _scalar(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    run_tasks(todo, [p.scenario for p in points], plan, record)
+    out.finalize()
+    return out
 
 
 def simulate_factors(
-    path: Path, factors: Sequence[tuple[str, list[str]]], n: int, store_path: Path, **kwargs: Any
+    path: Path | str,
+    factors: Sequence[tuple[str, list[str]]],
+    n: int | None = None,
+    store: Path | str | None = None,
+    *,
+    plan: RunPlan | None = None,
+    overrides: Sequence[str] = (),
+    events: Sequence[str] = (),
+    progress: Progress | None = None,
+    notice: Notice | None = None,
+    **options: Unpack[PlanOptions],
 ) -> tuple[list[Point], RunStore]:
-    """Replicate every point of a factor grid (common random numbers across points)."""
-    points = factor_points(path, factors, kwargs.pop("overrides", ()))
-    return points, simulate_many(points, n, store_path, **kwargs)
+    """Replicate every point of a factor grid over a file (common random numbers across points).
+
+    ``overrides`` (``--set``) and ``events`` (``--event``) apply to every point; the rest is
+    as for :func:`simulate_many`.
+    """
+    points = factor_points(path, factors, overrides, events)
+    runs = simulate_many(points, n, store, plan=plan, progress=progress, notice=notice, **options)
+    return points, runs

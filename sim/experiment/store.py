@@ -6,72 +6,117 @@ which is exactly what resuming after Ctrl-C or SIGTERM needs. A chunk's rows and
 the ``chunks`` table are committed together; a resumed run skips every chunk already there.
 
 ``meta`` records what the results were computed *from* (a fingerprint of the validated
-scenarios, the seed, the chunk size, the deterministic flag). A store whose fingerprint
-differs from the current command is stale and is started afresh. The number of replications
-is not part of it: raising ``-n`` computes only the new chunks, and lowering it reads the
-first ``n``.
+scenarios, the seed, the chunk size, the deterministic flag, the columns). A store whose
+fingerprint differs from the current command is stale and is started afresh. The number of
+replications is not part of it: raising ``-n`` computes only the new chunks, and lowering it
+reads the first ``n``.
 
-Each replication is one row: scalar results as columns, arrays (phase closures, site empty
-times, the daily personnel curve) as little-endian binary blobs. Readers stream rows back in
-replication order, so memory does not grow with the number of replications except in the
-final percentile pass, which reads the curves one block of days at a time.
+Each replication is one row of ``runs``, whose columns are those declared in
+:mod:`.columns`: scalars as SQL columns, arrays (phase closures, site empty times, the daily
+personnel curve) as little-endian binary blobs. Readers ask for columns by name and get them
+back in replication order, so memory does not grow with the number of replications except in
+the final percentile pass, which reads the curves one block of days at a time
+(:meth:`RunStore.block`).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import numpy as np
 
-SCHEMA = """
+from .columns import COLUMNS, Column, column
+
+
+def _sql_type(c: Column) -> str:
+    if c.shape != "scalar":
+        return "BLOB NOT NULL"
+    sql = "REAL" if np.dtype(c.dtype).kind == "f" else "INTEGER"
+    return sql if c.nullable else f"{sql} NOT NULL"
+
+
+def _blob_dtype(c: Column) -> np.dtype[Any]:
+    return np.dtype(c.dtype).newbyteorder("<")
+
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     point INTEGER NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
     session INTEGER NOT NULL, PRIMARY KEY (point, start)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
-    point INTEGER NOT NULL, rep INTEGER NOT NULL, completed INTEGER NOT NULL,
-    closure_h REAL, closure95_h REAL, end_h REAL NOT NULL, kernel_events INTEGER NOT NULL,
-    phases BLOB NOT NULL, sites BLOB NOT NULL, curve BLOB NOT NULL,
+    point INTEGER NOT NULL, rep INTEGER NOT NULL,
+    {", ".join(f"{c.name} {_sql_type(c)}" for c in COLUMNS)},
     PRIMARY KEY (point, rep)) WITHOUT ROWID;
 """
+_INSERT = f"INSERT OR REPLACE INTO runs VALUES (?, ?, {', '.join('?' for _ in COLUMNS)})"
 
 
 @dataclass
 class ChunkResult:
-    """Compact arrays for a run of consecutive replications of one sweep point."""
+    """Consecutive replications ``start..stop-1`` of one point, as compact arrays.
+
+    ``values`` maps each declared column to an array of shape ``(stop - start, *shape)``.
+    """
 
     point: int
     start: int
-    completed: np.ndarray  # (k,) bool
-    closure_h: np.ndarray  # (k,) float, NaN if unfinished
-    closure95_h: np.ndarray  # (k,)
-    end_h: np.ndarray  # (k,)
-    kernel_events: np.ndarray  # (k,) int
-    phases_h: np.ndarray  # (k, phases) float, NaN if not closed
-    sites_empty_h: np.ndarray  # (k, sites)
-    curve: np.ndarray  # (k, days, sites + 1) int32: personnel per site, then on the road
+    stop: int
+    values: dict[str, np.ndarray]
 
-    @property
-    def stop(self) -> int:
-        """One past the last replication index."""
-        return self.start + len(self.completed)
+    def __len__(self) -> int:
+        return self.stop - self.start
 
 
-def _f(x: float) -> float | None:
-    return None if np.isnan(x) else float(x)
+def _encode(c: Column, value: Any) -> Any:
+    """One replication's value as SQLite stores it."""
+    if c.shape != "scalar":
+        return np.asarray(value).astype(_blob_dtype(c)).tobytes()
+    kind = np.dtype(c.dtype).kind
+    if kind == "f":
+        return None if np.isnan(value) else float(value)
+    return int(value)
+
+
+def _decode(c: Column, raw: Any) -> Any:
+    if c.shape != "scalar":
+        return np.frombuffer(raw, _blob_dtype(c))
+    if raw is None:
+        return np.nan
+    return bool(raw) if np.dtype(c.dtype).kind == "b" else raw
 
 
 class RunStore:
-    """A SQLite file of replication results, safe to resume."""
+    """A SQLite file of replication results, safe to resume.
 
-    def __init__(self, path: Path, fingerprint: dict[str, str]) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+    With a ``fingerprint`` (what the results are computed from), the store is opened for
+    writing: created if missing, started afresh if it holds another experiment. Without one,
+    an existing store is opened read-only, as it is. ``path=None`` keeps the file in a
+    temporary folder that :meth:`close` removes. A store is a context manager that closes it.
+    """
+
+    def __init__(self, path: Path | str | None, fingerprint: dict[str, str] | None = None) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if path is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="posture-")
+            self.path = Path(self._tmp.name) / "runs.sqlite"
+        else:
+            self.path = Path(path)
         self.fresh = False
+        self.session = 0
+        if fingerprint is None:
+            if not self.path.is_file():
+                raise FileNotFoundError(f"no run store at {self.path}")
+            self.db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = self._open(fingerprint)
         row = self.db.execute("SELECT value FROM meta WHERE key='session'").fetchone()
         self.session = int(row[0]) + 1 if row else 1
@@ -95,52 +140,75 @@ class RunStore:
         db.execute("PRAGMA synchronous=NORMAL")
         return db
 
+    def meta(self) -> dict[str, str]:
+        """What the stored results were computed from."""
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
     def done_chunks(self) -> set[tuple[int, int, int]]:
         """``(point, start, stop)`` of every chunk already stored."""
         return {(p, a, b) for p, a, b in self.db.execute("SELECT point, start, stop FROM chunks")}
 
     def write(self, chunk: ChunkResult) -> None:
         """Store a chunk and mark it done, in one transaction."""
+        arrays = [chunk.values[c.name] for c in COLUMNS]
         rows = [
-            (
-                chunk.point,
-                chunk.start + i,
-                int(chunk.completed[i]),
-                _f(chunk.closure_h[i]),
-                _f(chunk.closure95_h[i]),
-                float(chunk.end_h[i]),
-                int(chunk.kernel_events[i]),
-                chunk.phases_h[i].astype("<f8").tobytes(),
-                chunk.sites_empty_h[i].astype("<f8").tobytes(),
-                chunk.curve[i].astype("<i4").tobytes(),
-            )
-            for i in range(len(chunk.completed))
+            (chunk.point, chunk.start + i, *(_encode(c, a[i]) for c, a in zip(COLUMNS, arrays, strict=True)))
+            for i in range(len(chunk))
         ]
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            self.db.executemany(_INSERT, rows)
             self.db.execute(
                 "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?)",
                 (chunk.point, chunk.start, chunk.stop, self.session),
             )
 
-    def scalars(
-        self, point: int, n: int
-    ) -> Iterator[tuple[int, bool, float | None, float | None, float, int, np.ndarray, np.ndarray]]:
-        """Rows of one point in replication order, without the curves."""
-        q = (
-            "SELECT rep, completed, closure_h, closure95_h, end_h, kernel_events, phases, sites "
-            "FROM runs WHERE point=? AND rep<? ORDER BY rep"
-        )
-        for rep, comp, c, c95, end, ev, ph, si in self.db.execute(q, (point, n)):
-            yield (rep, bool(comp), c, c95, end, ev, np.frombuffer(ph, "<f8"), np.frombuffer(si, "<f8"))
+    def read(
+        self,
+        point: int,
+        n: int,
+        names: Sequence[str] | None = None,
+        shapes: Mapping[str, tuple[int, ...]] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Columns of replications ``0..n-1`` of one point, in replication order.
 
-    def curve_block(self, point: int, n: int, shape: tuple[int, int], days: slice) -> np.ndarray:
-        """Personnel curves of replications 0..n-1 of one point for a block of days."""
-        q = "SELECT curve FROM runs WHERE point=? AND rep<? ORDER BY rep"
+        ``names`` defaults to every column but the curve (read it with :meth:`block`). Each
+        array has one row per replication; ``"rep"`` holds the replication indices. Arrays are
+        ``(n, *shapes[name])`` when ``shapes`` gives the name, else flat per replication.
+        """
+        cols = (
+            [column(name) for name in names]
+            if names is not None
+            else [c for c in COLUMNS if c.shape != "curve"]
+        )
+        query = (
+            f"SELECT rep{''.join(f', {c.name}' for c in cols)} FROM runs WHERE point=? AND rep<? ORDER BY rep"
+        )
+        lists: list[list[Any]] = [[] for _ in range(len(cols) + 1)]
+        for row in self.db.execute(query, (point, n)):
+            lists[0].append(row[0])
+            for j, c in enumerate(cols, start=1):
+                lists[j].append(_decode(c, row[j]))
+        out = {"rep": np.array(lists[0], dtype=np.int64)}
+        for c, values in zip(cols, lists[1:], strict=True):
+            shape = (shapes or {}).get(c.name)
+            if c.shape == "scalar":
+                out[c.name] = np.array(values, dtype=c.dtype)
+            elif values:
+                stacked = np.stack(values)
+                out[c.name] = stacked if shape is None else stacked.reshape(-1, *shape)
+            else:
+                out[c.name] = np.zeros((0, *(shape or (0,))), dtype=c.dtype)
+        return out
+
+    def block(self, point: int, n: int, name: str, shape: tuple[int, ...], rows: slice) -> np.ndarray:
+        """One array column of replications ``0..n-1``, each cut to ``[rows]``: a block of days."""
+        c = column(name)
+        query = f"SELECT {c.name} FROM runs WHERE point=? AND rep<? ORDER BY rep"
         blocks = [
-            np.frombuffer(blob, "<i4").reshape(shape)[days] for (blob,) in self.db.execute(q, (point, n))
+            np.frombuffer(blob, _blob_dtype(c)).reshape(shape)[rows]
+            for (blob,) in self.db.execute(query, (point, n))
         ]
-        return np.stack(blocks) if blocks else np.zeros((0, *shape), dtype=np.int32)[:, days]
+        return np.stack(blocks) if blocks else np.zeros((0, *shape), dtype=c.dtype)[:, rows]
 
     def finalize(self) -> None:
         """Rewrite a finished store canonically, so equal results give equal bytes.
@@ -159,5 +227,15 @@ class RunStore:
         self.db = sqlite3.connect(self.path)
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database (and remove it if it lived in a temporary folder)."""
         self.db.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

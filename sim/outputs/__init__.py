@@ -2,5 +2,6 @@
 
 Result files are written atomically and only inside the folder the user named
 (:mod:`.files`); plots are drawn with matplotlib's object API, never pyplot's global state
-(:mod:`.plots`); :mod:`.report` writes a run's files and renders its console summary.
+(:mod:`.plots`, imported only when drawing); :mod:`.report` writes the files and renders the
+console tables of one run, of many replications and of a sweep.
 """

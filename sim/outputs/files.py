@@ -23,9 +23,9 @@ def default_out_dir(scenario_path: str | Path) -> Path:
     return Path("results") / Path(scenario_path).stem
 
 
-def inside(out_dir: Path, name: str) -> Path:
+def inside(out_dir: Path | str, name: str) -> Path:
     """``out_dir / name``, refusing any name that would land outside ``out_dir``."""
-    base = out_dir.resolve()
+    base = Path(out_dir).resolve()
     target = (base / name).resolve()
     if target.parent != base and base not in target.parents:
         raise ValueError(f"refusing to write {name!r} outside {out_dir}")

@@ -1,4 +1,4 @@
-"""Plots an analyst can paste into a brief: troop curves, fan charts, closure CDFs.
+"""Plots an analyst can paste into a brief: troop curves, fan charts, closure CDFs, sweeps.
 
 Figures are built with matplotlib's object API (``Figure`` + Agg canvas): no pyplot, no
 global state, no display needed. PNGs are written atomically without a timestamp or software
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -18,7 +19,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
 
 from ..engine.results import Result
-from ..scenario.schema import Scenario
+from ..scenario.schema import Observation, Scenario
 from .files import write_atomic
 
 PALETTE = [
@@ -64,24 +65,40 @@ def _view_days(scenario: Scenario, last_day: float | None) -> float:
     return float(min(scenario.horizon_days, max(14.0, np.ceil(last_day * 1.15 + 3))))
 
 
+def _shown(ob: Observation) -> float:
+    """Where an observation is drawn: its value, else its finite bound (the middle of a range)."""
+    lo, hi = ob.bounds
+    if np.isfinite(lo) and np.isfinite(hi):
+        return (lo + hi) / 2.0
+    return lo if np.isfinite(lo) else hi
+
+
+def _highest_observed(scenario: Scenario) -> float:
+    return max((_shown(o) for o in scenario.observations if o.metric == "personnel"), default=0.0)
+
+
 def _observations(ax: Axes, scenario: Scenario, since: dt.date, until: dt.date | None = None) -> None:
     """Dated observations as markers with labels: filled for theatre totals, hollow for one site."""
-    shown = [ob for ob in scenario.observations if ob.date >= since and (until is None or ob.date < until)]
+    shown = [
+        ob
+        for ob in scenario.observations
+        if ob.metric == "personnel" and ob.date >= since and (until is None or ob.date < until)
+    ]
     for i, ob in enumerate(shown):
         site = ob.site is not None
         ax.plot(
             [_x(ob.date)],
-            [ob.personnel],
+            [_shown(ob)],
             marker="o" if site else "D",
             ms=7,
             zorder=5,
             color="black",
             markerfacecolor="white" if site else "black",
         )
-        text = (ob.label or f"{ob.personnel:,}") + (f" at {ob.site}" if site else "")
+        text = (ob.label or ob.describe()) + (f" at {ob.site}" if site else "")
         ax.annotate(
             f"{text}\n({ob.source})",
-            (_x(ob.date), ob.personnel),
+            (_x(ob.date), _shown(ob)),
             xytext=(6, 8 + 16 * (i % 3)),
             textcoords="offset points",
             fontsize=7.5,
@@ -167,7 +184,7 @@ def troop_curve_figure(result: Result) -> Figure:
         float(
             max(
                 np.max(result.in_theatre[keep]) if len(days) else 0,
-                max((ob.personnel for ob in s.observations), default=0),
+                _highest_observed(s),
             )
         )
         * 1.12
@@ -216,11 +233,7 @@ def fan_chart_figure(
     since = scenario.start - dt.timedelta(days=14)
     ax.set_xlim(_x(since), float(x[-1]))
     _observations(ax, scenario, since)
-    top = (
-        float(max(np.max(bands["p90"][keep]), max((o.personnel for o in scenario.observations), default=0)))
-        * 1.12
-        + 1
-    )
+    top = float(max(np.max(bands["p90"][keep]), _highest_observed(scenario))) * 1.12 + 1
     ax.set_ylim(0, top)
     _style(ax, f"{scenario.name}\nPersonnel in theatre — {title_extra}", scenario)
     ax.legend(loc="upper right", fontsize=9)
@@ -340,3 +353,40 @@ def throughput_figure(result: Result) -> Figure:
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend()
     return fig
+
+
+def sweep_figure(title: str, keys: Sequence[str], records: Sequence[dict[str, Any]]) -> Figure:
+    """Closure weeks (P50 with P10–P90 band) against each varied parameter."""
+    fig = Figure(figsize=(5.5 * max(1, len(keys)), 4.8), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, max(1, len(keys)), squeeze=False)[0]
+    for ax, key in zip(axes, keys, strict=False):
+        others = [k for k in keys if k != key]
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for rec in records:
+            groups.setdefault(tuple(rec[k] for k in others), []).append(rec)
+        for g, (label, recs) in enumerate(sorted(groups.items(), key=lambda kv: repr(kv[0]))):
+            recs = sorted(recs, key=lambda r: _num(r[key]))
+            x = [_num(r[key]) for r in recs]
+            y = np.array([_nan(r["closure_weeks_p50"]) for r in recs])
+            lo = np.array([_nan(r["closure_weeks_p10"]) for r in recs])
+            hi = np.array([_nan(r["closure_weeks_p90"]) for r in recs])
+            name = ", ".join(f"{k}={v}" for k, v in zip(others, label, strict=True)) or "P50"
+            line = ax.plot(x, y, marker="o", label=name if g < 8 else None)[0]
+            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.18)
+        ax.set_xlabel(key)
+        ax.set_ylabel("closure (weeks): P50, band P10–P90")
+        ax.grid(True, alpha=0.3)
+        ax.set_ylim(bottom=0)
+        if others:
+            ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=12)
+    return fig
+
+
+def _num(v: Any) -> float:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else float("nan")
+
+
+def _nan(v: float | None) -> float:
+    return float("nan") if v is None else v

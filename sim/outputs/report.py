@@ -1,23 +1,39 @@
-"""Reporting a run to the user: the console summary and the set of result files.
+"""Reporting to the user: the console tables and the set of result files of each command.
 
-:func:`write_run` writes everything one run produces into the output folder;
-:func:`run_table` renders the summary a user sees in the terminal (closure in days, weeks and
-calendar date; 95 % closure; each phase; each site's last departure).
+For each kind of result, one function writes every file it produces into the output folder
+and one renders the table a user sees in the terminal:
+
+* one run (:class:`~sim.engine.results.Result`): :func:`write_run`, :func:`run_table`
+  (closure in days, weeks and calendar date; 95 % closure; each phase; each site's last
+  departure);
+* many replications (:class:`~sim.experiment.ensemble.Ensemble`): :func:`write_ensemble`,
+  :func:`ensemble_table` (P10/P50/P90, mean with CI and share finished per milestone);
+* a sweep (:class:`~sim.experiment.sweep.Sweep`): :func:`write_sweep`, :func:`ranking_table`.
+
+What goes in the files is computed by the engine and the experiment; this module only puts
+it on disk and on screen. matplotlib is imported only when a plot is drawn.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from ..engine.results import Result, date_at, hours_to_days
+from ..experiment.columns import SCALE, in_unit
+from ..experiment.stats import describe
 from .files import inside, write_csv, write_json
-from .plots import gantt_figure, save_figure, throughput_figure, troop_curve_figure
+
+if TYPE_CHECKING:
+    from ..experiment.ensemble import Ensemble
+    from ..experiment.sweep import Sweep
 
 
-def write_run(result: Result, out_dir: Path, *, plot: bool = True) -> list[Path]:
-    """Write one run's ``summary.json``, ``troop_curve.csv``, ``events.csv`` and its plot."""
+# ----------------------------------------------------------------------- one run
+def write_run(result: Result, out_dir: Path | str, *, plot: bool = True) -> list[Path]:
+    """Write one run's ``summary.json``, ``troop_curve.csv``, ``events.csv``, ``daily.csv``, plots."""
     written = [
         write_json(inside(out_dir, "summary.json"), result.summary()),
         write_csv(inside(out_dir, "troop_curve.csv"), *result.troop_curve_rows()),
@@ -25,6 +41,8 @@ def write_run(result: Result, out_dir: Path, *, plot: bool = True) -> list[Path]
         write_csv(inside(out_dir, "daily.csv"), *result.daily_rows()),
     ]
     if plot:
+        from .plots import gantt_figure, save_figure, throughput_figure, troop_curve_figure
+
         written.append(save_figure(troop_curve_figure(result), inside(out_dir, "troop_curve.png")))
         written.append(save_figure(gantt_figure(result), inside(out_dir, "gantt.png")))
         written.append(save_figure(throughput_figure(result), inside(out_dir, "throughput.png")))
@@ -59,4 +77,72 @@ def run_table(result: Result) -> Table:
             t.add_row("on the road", ", ".join(f"{n:,} {c}" for c, n in result.in_transit.items()), "", "")
         for why in result.binding:
             t.add_row("binding", why, "", "")
+    return t
+
+
+# ----------------------------------------------------------------------- many replications
+def write_ensemble(ens: Ensemble, out_dir: Path | str, *, plot: bool = True) -> list[Path]:
+    """Write ``runs.csv``, ``summary.json``, ``troop_curve_bands.csv`` and the plots."""
+    days, b = ens.bands()
+    written = [
+        write_csv(inside(out_dir, "runs.csv"), *ens.runs_rows()),
+        write_json(inside(out_dir, "summary.json"), ens.summary()),
+        write_csv(inside(out_dir, "troop_curve_bands.csv"), *ens.band_rows(days, b)),
+    ]
+    if plot:
+        from .plots import closure_cdf_figure, fan_chart_figure, save_figure
+
+        p90 = describe(ens["closure_h"], SCALE["days"])["p90"]
+        extra = f"{ens.n:,} replications, median and bands"
+        fan = fan_chart_figure(ens.scenario, days, b["in_theatre"], extra, p90)
+        written.append(save_figure(fan, inside(out_dir, "fan_chart.png")))
+        cdf = closure_cdf_figure(
+            ens.scenario,
+            [in_unit(h, "days") for h in ens["closure_h"]],
+            [in_unit(h, "days") for h in ens["closure95_h"]],
+        )
+        written.append(save_figure(cdf, inside(out_dir, "closure_cdf.png")))
+    return written
+
+
+def ensemble_table(ens: Ensemble) -> Table:
+    """The console summary: P10/P50/P90, mean with CI and share finished per milestone."""
+    s = ens.scenario
+    t = Table(title=f"{s.name} — {ens.n:,} replications (seed {ens.plan.seed})", title_justify="left")
+    for col in ("milestone (days)", "P10", "P50", "P90", "mean", "95 % CI", "finished"):
+        t.add_column(col, justify="left" if col.startswith("milestone") else "right")
+    for label, hours in ens.milestones():
+        d = describe(hours, SCALE["days"])
+        ci = "—" if d["ci95"] is None else f"{d['ci95'][0]:.2f}–{d['ci95'][1]:.2f}"
+        t.add_row(
+            label, *(_fmt(d[q]) for q in ("p10", "p50", "p90", "mean")), ci, f"{d['completed_share']:.0%}"
+        )
+    return t
+
+
+def _fmt(x: float | None) -> str:
+    return "beyond" if x is None else f"{x:.2f}"
+
+
+# ----------------------------------------------------------------------- sweeps
+def write_sweep(sweep: Sweep, out_dir: Path | str, *, plot: bool = True) -> list[Path]:
+    """Write ``sweep.csv`` (and ``sweep.png``)."""
+    written = [write_csv(inside(out_dir, "sweep.csv"), sweep.header, sweep.rows())]
+    if plot:
+        from .plots import save_figure, sweep_figure
+
+        title = f"{sweep.name}: sweep of {sweep.n} replications per point"
+        written.append(
+            save_figure(sweep_figure(title, sweep.keys, sweep.records), inside(out_dir, "sweep.png"))
+        )
+    return written
+
+
+def ranking_table(ranking: list[tuple[str, float | None]]) -> Table:
+    """What moves the median closure most: each parameter's range of P50, largest first."""
+    t = Table(title="What moves the median closure most", title_justify="left")
+    t.add_column("parameter")
+    t.add_column("range of P50 (weeks)", justify="right")
+    for key, effect in ranking:
+        t.add_row(key, "beyond horizon" if effect is None else f"{effect:.2f}")
     return t

@@ -1,0 +1,151 @@
+"""What to run and how: the points of an experiment and its one run plan.
+
+A :class:`Point` is one validated scenario to replicate, with the ``--vary`` values that made
+it (none for ``posture run``); :func:`factor_points` builds the full grid of factor values
+over a scenario file. A :class:`RunPlan` says how many replications of each point, from which
+root seed, in chunks of what size and on which executor. It is built once, by the command line
+or by the caller of :func:`sim.simulate_many`, and passed unchanged to the runner, the store's
+fingerprint and the statistics, so no layer carries its own copy of the seed or the flags.
+
+This module imports nothing heavy: the command line reads its defaults before any command runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    from ..scenario.schema import Scenario
+
+DEFAULT_CHUNK = 25
+EXECUTORS = ("local", "dask")
+
+
+class ExecutorError(Exception):
+    """An executor could not be started or reached (not a problem with the scenario)."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How to replicate: ``n`` replications from ``seed``, cut into chunks, on an executor.
+
+    * ``n``: replications of each point (replication ``i`` draws from
+      ``SeedSequence(seed, spawn_key=(i, stream))``, whatever runs it);
+    * ``deterministic``: every distribution takes its central value;
+    * ``chunk``: replications per task sent to a worker (part of what a store was made from);
+    * ``jobs``: worker processes, ``1`` runs everything in this process, ``0`` means every core
+      (resolved when the plan is made);
+    * ``executor``: ``"local"`` (a process pool) or ``"dask"``; ``scheduler``, the address of a
+      running Dask scheduler, implies ``"dask"``.
+
+    A plan that cannot be run raises :class:`ValueError` naming the field.
+    """
+
+    n: int = 1
+    seed: int = 0
+    deterministic: bool = False
+    chunk: int = DEFAULT_CHUNK
+    jobs: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("n", "chunk"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("seed", "jobs"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"executor must be 'local' or 'dask', got {self.executor!r}")
+        if self.jobs == 0:
+            object.__setattr__(self, "jobs", os.cpu_count() or 1)
+
+    @property
+    def dask(self) -> bool:
+        """Whether replications run on Dask (``executor="dask"`` or a scheduler given)."""
+        return self.executor == "dask" or bool(self.scheduler)
+
+
+class PlanOptions(TypedDict, total=False):
+    """The :class:`RunPlan` fields other than ``n``, as keyword arguments."""
+
+    seed: int
+    deterministic: bool
+    chunk: int
+    jobs: int
+    executor: str
+    scheduler: str | None
+
+
+def make_plan(plan: RunPlan | None, n: int | None, options: PlanOptions) -> RunPlan:
+    """The plan an API call asked for: ``plan`` (with ``n`` if given), or one from ``options``."""
+    if plan is None:
+        return RunPlan(n=1 if n is None else n, **options)
+    if options:
+        raise TypeError(f"give either a RunPlan or keyword arguments, not both: {', '.join(options)}")
+    if n is not None and n != plan.n:
+        raise ValueError(f"n={n} contradicts the plan's n={plan.n}")
+    return plan
+
+
+@dataclass(frozen=True)
+class Point:
+    """One scenario to replicate, with the factor values that made it (empty if none)."""
+
+    scenario: Scenario
+    factors: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_factor(text: str) -> tuple[str, list[str]]:
+    """``key=v1,v2,v3`` into the key and its value strings.
+
+    Values are split on ``;`` when there is one (so values may contain commas, such as
+    distributions: ``key={uniform: [1, 2]};{uniform: [2, 4]}``), else on ``,``.
+    """
+    key, sep, values = text.partition("=")
+    if not sep or not key.strip() or not values.strip():
+        raise ValueError(f"expected key=v1,v2,...; got {text!r}")
+    parts = values.split(";") if ";" in values else values.split(",")
+    return key.strip(), [v.strip() for v in parts if v.strip()]
+
+
+def factor_points(
+    path: Path | str,
+    factors: Sequence[tuple[str, list[str]]],
+    overrides: Sequence[str] = (),
+    events: Sequence[str] = (),
+) -> list[Point]:
+    """The full grid of factor values over a scenario file, each point validated.
+
+    Each point is the file, then ``overrides`` (``--set``), then its factor values, then
+    ``events`` (``--event``). Values are checked exactly like ``--set`` overrides; a bad one
+    raises :class:`~sim.scenario.problems.ScenarioError` naming the ``--vary`` key.
+    """
+    from ..scenario.loader import apply_events, apply_overrides, build_scenario
+    from ..scenario.yamlsource import load_source
+
+    points = []
+    keys = [k for k, _ in factors]
+    for combo in itertools.product(*(values for _, values in factors)):
+        src = load_source(str(path))
+        origins = apply_overrides(src, overrides)
+        origins.update(apply_overrides(src, [f"{k}={v}" for k, v in zip(keys, combo, strict=True)], "--vary"))
+        origins.update(apply_events(src, events))
+        scenario = build_scenario(src, origins)
+        labels = {k: _scalar(v) for k, v in zip(keys, combo, strict=True)}
+        points.append(Point(scenario, labels))
+    return points
+
+
+def _scalar(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
