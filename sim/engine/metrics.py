@@ -19,6 +19,7 @@ import numpy as np
 import simpy
 
 from ..scenario.schema import PERSONNEL, Scenario
+from . import measures
 from .phases import PhaseBoard
 from .resources import Resources, Usage
 from .results import Result, daily_levels
@@ -53,6 +54,7 @@ def build_result(eng: Finished) -> Result:
         left = w.committed(si)
         if any(left):
             remaining[sid] = {w.classes[c]: n for c, n in enumerate(left) if n}
+    raw = measures.from_run(w, eng.log.convoys, days)
     usages = resource_usages(eng)
     horizon = max(end, 1e-9)
     utilisation = {u.name: round(u.utilisation(0.0, horizon), 4) for u in usages}
@@ -92,6 +94,13 @@ def build_result(eng: Finished) -> Result:
             else eng.log.breakdowns,
             "turn_backs": eng.log.turn_backs,
         },
+        equipment=raw.equipment,
+        transit_equipment=raw.transit_equipment,
+        equipment_classes=raw.equipment_classes,
+        percent_complete=raw.percent_complete,
+        vehicle_trips=raw.vehicle_trips,
+        sorties=raw.sorties,
+        milestones_h=raw.milestones_h,
     )
 
 

@@ -90,6 +90,13 @@ class Result:
     binding_by_phase: dict[str, dict[str, Any]] = field(default_factory=dict)
     disposition: dict[str, dict[str, Any]] = field(default_factory=dict)
     waits: dict[str, Any] = field(default_factory=dict)
+    equipment: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    transit_equipment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    equipment_classes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    percent_complete: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    vehicle_trips: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sorties: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    milestones_h: list[float | None] = field(default_factory=list)
 
     @property
     def sites(self) -> list[str]:

@@ -60,6 +60,7 @@ class World:
     keep_override: dict[int, list[int]] = field(default_factory=dict)
     changes: list[tuple[float, int, int, int]] = field(default_factory=list)
     moved: list[tuple[float, int, int, int, str]] = field(default_factory=list)
+    disposals: list[tuple[float, int, int]] = field(default_factory=list)
     snapshots: list[tuple[float, list[int], list[int]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -261,6 +262,7 @@ class World:
         self.disposing_at[o][cls] -= units
         line.disposing[cls] -= units
         self.disposed[kind][cls] += units
+        self.disposals.append((now, cls, units))
         self._changed(now, o, cls, -units)
         self._touch(o)
         if not any(self.stock[o]):
@@ -308,11 +310,7 @@ class World:
 
     def paused(self, site: int, phase: int, now: float) -> bool:
         """Whether loading for ``phase`` at ``site`` is paused at ``now``."""
-        return (
-            self.paused_all > now
-            or self.paused_sites.get(site, -1.0) > now
-            or (phase >= 0 and self.paused_phases.get(phase, -1.0) > now)
-        )
+        return self._paused_until(site, phase) > now
 
     def committed(self, site: int) -> list[int]:
         """Units at ``site`` that active lines still have to take away."""

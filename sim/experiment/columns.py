@@ -29,16 +29,21 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ..engine import measures
+
 if TYPE_CHECKING:
     from ..engine.results import Result
     from ..scenario.schema import Scenario
 
-Shape = Literal["scalar", "per_phase", "per_site", "curve"]
+Shape = Literal["scalar", "per_phase", "per_site", "per_milestone", "curve", "measures"]
 Unit = Literal["days", "weeks"]
 
 # Hours to a reporting unit, as the statistics scale them (describe(hours, SCALE[unit])).
 SCALE: dict[str, float] = {"days": 1 / 24.0, "weeks": 1 / (24.0 * 7)}
 CURVE = "curve"
+MEASURES = "measures"
+DAILY = ("curve", "measures")
+"""Shapes of day-by-day arrays: read a block of days at a time, never all at once."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,17 @@ COLUMNS: tuple[Column, ...] = (
         label="{id} empty",
         label_if_reached=True,
     ),
-    Column(CURVE, "int32", "curve", _curve),
+    Column(
+        "milestones",
+        "float64",
+        "per_milestone",
+        lambda r: _none_to_nan(r.milestones_h),
+        nullable=True,
+        runs=(("milestone_{id}_day", "days"),),
+        summary=(("milestones.{id}.day", "days"),),
+    ),
+    Column(CURVE, "int64", "curve", _curve),
+    Column(MEASURES, "float64", "measures", measures.table),
 )
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
@@ -138,7 +153,12 @@ def shape_of(col: Column, scenario: Scenario) -> tuple[int, ...]:
         return (len(scenario.phases),)
     if col.shape == "per_site":
         return (len(scenario.sites),)
-    return (int(np.floor(scenario.horizon_days)) + 1, len(scenario.sites) + 1)
+    if col.shape == "per_milestone":
+        return (len(scenario.milestones),)
+    days = int(np.floor(scenario.horizon_days)) + 1
+    if col.shape == "measures":
+        return (days, len(measures.keys(scenario)))
+    return (days, len(scenario.sites) + 1)
 
 
 def shapes(scenario: Scenario) -> dict[str, tuple[int, ...]]:
@@ -152,6 +172,8 @@ def ids(col: Column, scenario: Scenario) -> list[str]:
         return [p.id for p in scenario.phases]
     if col.shape == "per_site":
         return list(scenario.sites)
+    if col.shape == "per_milestone":
+        return [f"{m.percent:g}pct" for m in scenario.milestones]
     return [""]
 
 

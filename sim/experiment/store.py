@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .columns import COLUMNS, Column, column
+from .columns import COLUMNS, DAILY, Column, column
 
 
 def _sql_type(c: Column) -> str:
@@ -178,7 +178,7 @@ class RunStore:
         cols = (
             [column(name) for name in names]
             if names is not None
-            else [c for c in COLUMNS if c.shape != "curve"]
+            else [c for c in COLUMNS if c.shape not in DAILY]
         )
         query = (
             f"SELECT rep{''.join(f', {c.name}' for c in cols)} FROM runs WHERE point=? AND rep<? ORDER BY rep"
@@ -193,6 +193,8 @@ class RunStore:
             shape = (shapes or {}).get(c.name)
             if c.shape == "scalar":
                 out[c.name] = np.array(values, dtype=c.dtype)
+            elif values and shape is not None and 0 in shape:
+                out[c.name] = np.zeros((len(values), *shape), dtype=c.dtype)
             elif values:
                 stacked = np.stack(values)
                 out[c.name] = stacked if shape is None else stacked.reshape(-1, *shape)

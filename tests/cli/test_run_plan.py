@@ -3,10 +3,8 @@ direction of imports between layers, and what each command imports."""
 
 from __future__ import annotations
 
-import ast
 import csv
 import dataclasses
-import graphlib
 import json
 import os
 import sqlite3
@@ -18,7 +16,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.experiment.columns import COLUMNS, signature
+from sim.experiment.columns import COLUMNS, ids, signature
 from sim.experiment.ensemble import Ensemble
 from sim.experiment.plan import Point, RunPlan
 from sim.experiment.runner import fingerprint, simulate_factors
@@ -155,8 +153,7 @@ def test_runs_csv_columns_come_from_the_declaration(tmp_path: Path) -> None:
     s = sim.load_scenario(WORKED)
     declared = ["root_seed", "replication"]
     for c in COLUMNS:
-        ids = [p.id for p in s.phases] if c.shape == "per_phase" else list(s.sites)
-        for i in ids if c.shape in ("per_phase", "per_site") else [""]:
+        for i in ids(c, s):
             declared += [name.format(id=i) for name, _ in c.runs]
     assert header == declared
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -164,51 +161,6 @@ def test_runs_csv_columns_come_from_the_declaration(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------- layers and imports
-LAYERS = {"scenario": 0, "engine": 1, "experiment": 2, "outputs": 3, "cli": 4}
-
-
-def _imports() -> dict[str, set[str]]:
-    """Every ``sim`` module and the ``sim`` modules it imports anywhere (TYPE_CHECKING included)."""
-    files = {}
-    for p in (ROOT / "sim").rglob("*.py"):
-        parts = list(p.relative_to(ROOT).with_suffix("").parts)
-        files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = (p, parts[-1] == "__init__")
-    graph: dict[str, set[str]] = {}
-    for mod, (path, is_pkg) in files.items():
-        deps = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                deps.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = mod.split(".") if is_pkg else mod.split(".")[:-1]
-                if node.level:
-                    base = base[: len(base) - node.level + 1]
-                    target = ".".join([*base, *([node.module] if node.module else [])])
-                else:
-                    target = node.module or ""
-                deps.add(target)
-                deps.update(f"{target}.{a.name}" for a in node.names)
-        graph[mod] = {d for d in deps if d in files and d not in (mod, "sim")}
-    return graph
-
-
-def _layer(mod: str) -> int | None:
-    parts = mod.split(".")
-    return LAYERS.get(parts[1]) if len(parts) > 1 else None
-
-
-def test_imports_go_one_way_without_cycles() -> None:
-    graph = _imports()
-    leftward = [
-        f"{m} -> {d}"
-        for m, deps in graph.items()
-        for d in deps
-        if _layer(m) is not None and _layer(d) is not None and _layer(d) > _layer(m)  # type: ignore[operator]
-    ]
-    assert not leftward
-    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on a cycle
-
-
 def _loaded(*args: str) -> set[str]:
     """Top-level packages (and sim modules) imported by ``posture ARGS`` in a fresh process."""
     code = (
