@@ -1,27 +1,30 @@
 """Hunt for monotonicity counter-examples across the whole random-scenario family.
 
-Not a test (the counter-examples exist; ``tests/test_monotonicity.py`` shows each class by
-hand): a script that draws valid scenarios with :func:`strategies.scenario_dicts` (no
+Not a test (the counter-examples exist; ``tests/properties/test_monotonicity.py`` shows each
+class by hand): a long-running search that draws valid scenarios with
+:func:`tests.support.strategies.scenario_dicts` (no
 distributions, so runs are deterministic), adds lift with :func:`strategies.more_lift`, runs
 both and counts the pairs where closure got later. It writes each counter-example pair as
 YAML into ``--out`` so it can be studied, and prints a summary per kind of lift::
 
-    python tests/hunt_monotonicity.py --examples 2000 --out /tmp/anomalies
+    python benchmarks/hunt_monotonicity.py --examples 2000 --out /tmp/anomalies
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import strategies as gen
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import sim
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def lift_kind(label: str) -> str:
@@ -33,6 +36,9 @@ def lift_kind(label: str) -> str:
 
 def hunt(examples: int, out: Path | None) -> tuple[collections.Counter[str], collections.Counter[str]]:
     """Run ``examples`` pairs; return (pairs tried, counter-examples) per kind of lift."""
+    sys.path.insert(0, str(ROOT))  # the generator lives in the test-support package
+    from tests.support import strategies as gen
+
     tried: collections.Counter[str] = collections.Counter()
     later: collections.Counter[str] = collections.Counter()
 

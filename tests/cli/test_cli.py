@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+import sim
 from sim.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WORKED = ROOT / "scenarios/examples/worked-example.yaml"
 
 
@@ -119,3 +120,19 @@ def test_usage_errors_exit_2() -> None:
     assert "Missing argument" in err
     code, _, _ = run_cli("frobnicate")
     assert code == 2
+
+
+# ----------------------------------------------------------------------------- what-ifs
+def test_event_option_on_the_command_line(tmp_path: Path) -> None:
+    import json
+
+    from sim.cli import main
+
+    assert (
+        main(["run", str(WORKED), "--event", "pause:day=0,days=2", "--out", str(tmp_path), "--no-plot"]) == 0
+    )
+    assert json.loads((tmp_path / "summary.json").read_text())["closure_days"] == 4.375 + 2
+    s = sim.load_scenario(
+        WORKED, events=["{type: reinforce, day: 1, to: A, from: B, equipment: {container: 4}}"]
+    )
+    assert s.events[0].equipment == {"container": 4}

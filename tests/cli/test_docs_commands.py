@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SETUP = re.compile(
     r"^(python3? -m venv|\. \.venv/bin/activate|source |(python3? -m )?pip install|"
     r"(python3? -m )?pytest)"
@@ -60,6 +60,7 @@ def test_setup_steps_are_the_only_ones_dropped() -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "block"), _blocks(), ids=[w for w, _ in _blocks()])
 def test_doc_block_runs(where: str, block: str, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")

@@ -42,7 +42,13 @@ def _contained(old: Any, new: Any, where: str) -> list[str]:
     return [] if old == new and type(old) is type(new) else [f"{where}: {old!r} became {new!r}"]
 
 
-@pytest.mark.parametrize(("name", "mode"), CASES, ids=[f"{n}-{m}" for n, m in CASES])
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [  # the Iraq-scale replications take minutes under coverage: marked slow
+        pytest.param(n, m, id=f"{n}-{m}", marks=pytest.mark.slow if "iraq-scale" in n and m == "n50" else ())
+        for n, m in CASES
+    ],
+)
 def test_outputs_unchanged(name: str, mode: str, tmp_path: Path) -> None:
     produce(scenario_files()[name], mode, tmp_path)
     for f in FILES[mode]:

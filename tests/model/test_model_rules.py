@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scenario_factory import load, scenario_dict, truck
 
 import sim
+from tests.support.scenario_factory import load, scenario_dict, truck
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_worked_example_to_the_hour() -> None:

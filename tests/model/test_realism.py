@@ -9,24 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-from scenario_factory import load, scenario_dict, truck
-
 import sim
+from tests.support.scenario_factory import load, scenario_dict, simple, truck
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WORKED = ROOT / "scenarios/examples/worked-example.yaml"
-
-
-def simple(containers: int = 1, trucks: int = 1, **parts: Any) -> dict[str, Any]:
-    data = scenario_dict(
-        sites={"A": {"equipment": {"container": containers}}, "B": {"in_theatre": False}},
-        fleets={"t": truck(trucks, "A", {"container": 1})},
-        routes=[{"from": "A", "to": "B", "km": 100}],
-        phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
-    )
-    data.update(parts)
-    return data
 
 
 def run(tmp_path: Path, data: dict[str, Any], **kw: Any) -> sim.Result:
@@ -124,7 +111,7 @@ def test_pause_on_the_critical_path_delays_closure_by_exactly_p() -> None:
     base = sim.simulate(sim.load_scenario(WORKED)).closure_h
     for p in (1, 2.5):
         s = sim.load_scenario(WORKED)
-        paused = s.model_copy(update={"events": [sim.scenario.schema.Event(type="pause", day=0, days=p)]})
+        paused = s.model_copy(update={"events": [sim.scenario.schema.PauseEvent(day=0, days=p)]})
         assert sim.simulate(paused).closure_h == base + 24 * p
 
 
@@ -324,89 +311,7 @@ def test_disposition_on_site(tmp_path: Path) -> None:
     assert r.site_empty_h["A"] == 10.0
 
 
-# ----------------------------------------------------------------------------- validation
-@pytest.mark.parametrize(
-    ("change", "key", "words"),
-    [
-        ({"events": [{"type": "pause", "day": 1, "sites": ["Z"]}]}, "events[0].sites[0]", "unknown site 'Z'"),
-        (
-            {"events": [{"type": "start_phase", "day": 1, "phase": "nope"}]},
-            "events[0].phase",
-            "unknown phase",
-        ),
-        ({"events": [{"type": "close_crossing", "day": 1}]}, "events[0]", "needs crossing"),
-        ({"events": [{"type": "pause"}]}, "events[0].day", "exactly one of day"),
-        ({"crossings": {"X": {}}}, "crossings.X", "on no route"),
-        ({"cargo": {"container": {"mode": "air"}}}, "phases[0].moves[0]", "must go by air"),
-    ],
-)
-def test_validation_of_realism_keys(tmp_path: Path, change: dict, key: str, words: str) -> None:
-    data = simple(**change)
-    with pytest.raises(sim.ScenarioError) as err:
-        load(tmp_path, data)
-    assert any(p.key == key and words in p.message for p in err.value.problems), err.value
-
-
-def test_weight_limits_that_leave_no_route_are_refused(tmp_path: Path) -> None:
-    data = scenario_dict(
-        cargo={"tracked": {"short_tons": 35}},
-        sites={"A": {"equipment": {"tracked": 1}}, "B": {}},
-        fleets={"het": {**truck(1, "A", {"tracked": 1}), "empty_short_tons": 20}},
-        crossings={"F": {"max_short_tons": 30}},
-        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["F"]}],
-        phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
-    )
-    with pytest.raises(sim.ScenarioError, match="weight limits at the crossings leave it no route"):
-        load(tmp_path, data)
-
-
-def test_crossing_closed_for_good_on_the_only_route_is_refused(tmp_path: Path) -> None:
-    data = simple(
-        crossings={"X": {"closures": [{"from_day": 0}]}},
-        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}],
-    )
-    with pytest.raises(sim.ScenarioError, match="crossing closed for good"):
-        load(tmp_path, data)
-
-
-@pytest.mark.parametrize(
-    ("hours", "says"), [([6, 6], "are equal"), ([24, 0], "never open")], ids=["equal", "24-0"]
-)
-def test_opening_hours_that_never_open_are_refused(tmp_path: Path, hours: list[int], says: str) -> None:
-    data = simple(
-        crossings={"X": {"open_hours": hours}},
-        routes=[{"from": "A", "to": "B", "km": 100, "crossings": ["X"]}],
-    )
-    with pytest.raises(sim.ScenarioError, match=f"crossings.X.open_hours: .*{says}"):
-        load(tmp_path, data)
-
-
-# ----------------------------------------------------------------------------- CLI what-ifs
-def test_event_option_on_the_command_line(tmp_path: Path) -> None:
-    import json
-
-    from sim.cli import main
-
-    assert (
-        main(["run", str(WORKED), "--event", "pause:day=0,days=2", "--out", str(tmp_path), "--no-plot"]) == 0
-    )
-    assert json.loads((tmp_path / "summary.json").read_text())["closure_days"] == 4.375 + 2
-    s = sim.load_scenario(
-        WORKED, events=["{type: reinforce, day: 1, to: A, from: B, equipment: {container: 4}}"]
-    )
-    assert s.events[0].equipment == {"container": 4}
-
-
-def test_bad_event_options_are_reported_per_option(tmp_path: Path) -> None:
-    with pytest.raises(sim.ScenarioError) as err:
-        sim.load_scenario(WORKED, events=["pause:day=0,sites=Z"])
-    (p,) = err.value.problems
-    assert str(p) == "--event:1: events[0].sites[0]: unknown site 'Z'; known: A, B"
-    with pytest.raises(sim.ScenarioError) as err:
-        sim.load_scenario(WORKED, events=["pause:day=0", "bogus"])
-    assert str(err.value.problems[0]).startswith("--event:2: events: expected TYPE:key=value")
-
-
+# ----------------------------------------------------------------------------- more crossings and events
 def test_convoy_detours_around_a_closed_crossing_when_that_is_sooner(tmp_path: Path) -> None:
     # A-B direct is 100 km through X, shut for days 0-5; A-Y-B is 150 km and open. Leaving at
     # 1 h, the detour arrives at 4 h (3 h drive) against 120 h + 1 h direct; unloaded at 5 h.

@@ -13,7 +13,7 @@ The contract (:func:`check_outcome`): every input is either accepted (a ``sim.Sc
 refused with ``sim.ScenarioError`` whose problems each print as exactly one line
 ``FILE:LINE: key: message``, with a line that exists in the input; nothing else is ever
 raised, and each refusal takes < 1 s. CI runs a bounded smoke (60 examples per test); the
-longer run sets ``POSTURE_FUZZ_EXAMPLES`` (see docs/reliability.md).
+longer run sets ``POSTURE_FUZZ_EXAMPLES`` (see tests/conftest.py and docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-import os
 import re
 import sys
 import tempfile
@@ -30,17 +29,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import strategies as gen
+import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
 from sim.scenario.loader import apply_overrides, build_scenario
 from sim.scenario.problems import Problem
 from sim.scenario.yamlsource import Source, load_source, parse_yaml
+from tests.support import strategies as gen
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "scenarios").rglob("*.yaml"))
 WORKED = ROOT / "scenarios" / "examples" / "worked-example.yaml"
 REFUSAL_SECONDS = 1.0 * (3 if sys.gettrace() is not None else 1)
@@ -48,17 +48,9 @@ REFUSAL_SECONDS = 1.0 * (3 if sys.gettrace() is not None else 1)
 FILE = "fuzz.yaml"
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # line breaks as PyYAML counts them
 
-FUZZ = settings(
-    max_examples=int(os.environ.get("POSTURE_FUZZ_EXAMPLES", "60")),  # per test; 5 tests
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-        HealthCheck.filter_too_much,
-    ],
-    print_blob=True,
-)
+pytestmark = pytest.mark.slow  # 300 random inputs
+
+FUZZ = settings.get_profile("posture-fuzz")  # POSTURE_FUZZ_EXAMPLES, see tests/conftest.py
 
 
 # ----------------------------------------------------------------------------- the contract

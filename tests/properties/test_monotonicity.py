@@ -1,7 +1,7 @@
 """Monotonicity: in deterministic mode, does more lift ever make closure later?
 
 Hypothesis hunted for counter-examples across the whole scenario family
-(``tests/hunt_monotonicity.py``; counts in ``docs/reliability.md``). Every one we reduced by
+(``benchmarks/hunt_monotonicity.py``; counts in ``docs/reliability.md``). Every one we reduced by
 hand fell into one of five classes, each a consequence of a dispatch or convoy rule that we
 keep because it is how a convoy operation is run. Each class has a hand-computed test here:
 
@@ -28,12 +28,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import strategies as gen
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_properties import PROFILE
 
 import sim
+from tests.support import strategies as gen
+
+PROFILE = settings.get_profile("posture")  # see tests/conftest.py
 
 MONOTONE_FAMILY: dict[str, Any] = {
     "max_fleets": 1,
@@ -81,6 +83,7 @@ def scenario(**parts: Any) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- what holds
+@pytest.mark.slow
 @settings(PROFILE, max_examples=max(1, PROFILE.max_examples // 4))
 @given(
     data=gen.scenario_dicts(**MONOTONE_FAMILY),

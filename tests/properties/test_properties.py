@@ -5,44 +5,36 @@ network, fleets, aircraft, crossings, phases with ``after``, events; see its doc
 go through the real YAML reader and validator before they run.
 
 Budget. The examples are split between the tests below by :data:`SHARE`; the total is set by
-a settings profile registered here:
+a settings profile registered in ``tests/conftest.py``:
 
 * ``posture-ci`` (default): 500 examples in all, about 1.5 minutes on 2 cores;
 * ``posture-long``: 10,000 examples, for a longer run (see ``docs/reliability.md``)::
 
-      POSTURE_HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py
+      POSTURE_HYPOTHESIS_PROFILE=long python -m pytest tests/properties/test_properties.py
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
-import strategies as gen
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
 from sim.engine.model import Engine
 from sim.engine.streams import Streams
 from sim.scenario.schema import PERSONNEL
+from tests.support import strategies as gen
 
-_COMMON: dict[str, Any] = {
-    "deadline": None,
-    "suppress_health_check": [
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-    "print_blob": True,
-}
-settings.register_profile("posture-ci", max_examples=500, **_COMMON)
-settings.register_profile("posture-long", max_examples=10_000, **_COMMON)
-PROFILE = settings.get_profile("posture-" + os.environ.get("POSTURE_HYPOTHESIS_PROFILE", "ci"))
+pytestmark = pytest.mark.slow  # 500 random scenarios: about 3 minutes of CPU
+
+PROFILE = settings.get_profile("posture")
+"""The profile chosen in tests/conftest.py (``POSTURE_HYPOTHESIS_PROFILE``)."""
 
 SHARE = {"run": 0.5, "determinism": 0.3, "keep": 0.2}
 """Share of the profile's examples each test gets (they add up to 1)."""

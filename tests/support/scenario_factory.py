@@ -54,3 +54,16 @@ def truck(
         "load_hours": load,
         "unload_hours": unload,
     }
+
+
+def simple(containers: int = 1, trucks: int = 1, **parts: Any) -> dict[str, Any]:
+    """``containers`` at site A to move 100 km to B (out of theatre) on ``trucks`` one-container
+    trucks (50 km/h, 1 h to load, 1 h to unload), in one phase; ``parts`` replace top-level keys."""
+    data = scenario_dict(
+        sites={"A": {"equipment": {"container": containers}}, "B": {"in_theatre": False}},
+        fleets={"t": truck(trucks, "A", {"container": 1})},
+        routes=[{"from": "A", "to": "B", "km": 100}],
+        phases=[{"id": "out", "moves": [{"from": "A", "to": "B"}]}],
+    )
+    data.update(parts)
+    return data

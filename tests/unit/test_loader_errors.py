@@ -31,7 +31,7 @@ from sim import Problem, ScenarioError
 from sim.scenario.distributions import Distribution
 from sim.scenario.loader import provenance_problems
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "worked-example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "examples" / "worked-example.yaml"
 
 BASE_TEXT = """\
 name: Worked example (100 containers, 10 trucks)
