@@ -14,8 +14,8 @@ The public API, which the ``posture`` command line uses too::
 The chain runs scenario (:mod:`sim.scenario`) -> engine (:mod:`sim.engine`: one replication)
 -> experiment (:mod:`sim.experiment`: many replications, their store and statistics) ->
 outputs (:mod:`sim.outputs`: files, plots, console tables) -> CLI (:mod:`sim.cli`); each
-imports only from those before it. The engine and the experiment are imported on first use
-of :func:`simulate`, :class:`Result`, :func:`simulate_many` or :class:`RunPlan`.
+imports only from those before it. Every name is imported on first use, so ``import sim``
+(and ``posture --help``) loads neither pydantic, numpy nor SimPy.
 """
 
 from __future__ import annotations
@@ -23,21 +23,25 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .scenario.loader import load_scenario
 from .scenario.problems import Problem, ScenarioError
-from .scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from .engine.model import simulate
     from .engine.results import Result
     from .experiment.plan import RunPlan
     from .experiment.runner import simulate_many
+    from .experiment.score import score
+    from .scenario.loader import load_scenario
+    from .scenario.schema import Scenario
 
 _LAZY = {
+    "load_scenario": "sim.scenario.loader",
+    "Scenario": "sim.scenario.schema",
     "simulate": "sim.engine.model",
     "Result": "sim.engine.results",
     "RunPlan": "sim.experiment.plan",
     "simulate_many": "sim.experiment.runner",
+    "score": "sim.experiment.score",
 }
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "load_scenario",
+    "score",
     "simulate",
     "simulate_many",
 ]
@@ -54,7 +59,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    """Import the engine and the experiment on first use of one of their names."""
+    """Import the module behind a public name on first use."""
     if name not in _LAZY:
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
     value = getattr(importlib.import_module(_LAZY[name]), name)

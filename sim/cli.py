@@ -35,10 +35,10 @@ from .experiment.plan import (
 )
 from .outputs.files import default_out_dir, inside
 from .scenario.problems import ScenarioError
-from .scenario.schema import PERSONNEL, Scenario
 
 if TYPE_CHECKING:
     from .experiment.store import RunStore
+    from .scenario.schema import Scenario
 
 app = typer.Typer(
     name="posture",
@@ -105,6 +105,8 @@ def _summary_table(s: Scenario) -> Table:
     t = Table(title=f"{s.name} — valid", title_justify="left", show_header=True)
     t.add_column("part")
     t.add_column("contents")
+    from .scenario.fields import PERSONNEL
+
     classes = [c for c in s.classes if c != PERSONNEL]
     people = sum(site.personnel for site in s.sites.values())
     t.add_row("start / horizon", f"{s.start.isoformat()} (day 0), {s.horizon_days:g} days")

@@ -22,10 +22,12 @@ distributions still has one well-defined "planning" answer.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Family = Literal["triangular", "uniform", "normal", "lognormal", "exponential"]
 Per = Literal["occurrence", "replication"]
@@ -80,7 +82,7 @@ class Distribution(BaseModel):
         p = self.params
         if self.family == "triangular":
             if p[0] == p[2]:
-                return p[0] if size is None else np.full(size, p[0])
+                return p[0] if size is None else _full(size, p[0])
             return rng.triangular(p[0], p[1], p[2], size)
         if self.family == "uniform":
             return rng.uniform(p[0], p[1], size)
@@ -95,10 +97,16 @@ class Distribution(BaseModel):
         return f"{self.family}{list(self.params)}" + ("" if self.per == "occurrence" else f" per {self.per}")
 
 
+def _full(size: int, value: float) -> Any:
+    import numpy as np  # only when sampling: validating a scenario needs no numpy
+
+    return np.full(size, value)
+
+
 def _truncated_normal(rng: np.random.Generator, mean: float, sd: float, size: int | None) -> Any:
     """Normal draws truncated at 0 by resampling the negative ones."""
     if sd == 0.0:
-        return max(mean, 0.0) if size is None else np.full(size, max(mean, 0.0))
+        return max(mean, 0.0) if size is None else _full(size, max(mean, 0.0))
     n = 1 if size is None else size
     out = rng.normal(mean, sd, n)
     bad = out < 0

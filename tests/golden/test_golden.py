@@ -18,7 +18,15 @@ import pytest
 
 from .record import DATA, FILES, MODES, produce, scenario_files
 
-CASES = [(name, mode) for name in scenario_files() for mode in MODES]
+RECORDED = sorted(d.name for d in DATA.iterdir() if d.is_dir())
+"""Every scenario with recorded outputs. A scenario added after the recording is not golden
+until ``record.py`` is run on purpose; a recorded one that disappears fails the test below."""
+CASES = [(name, mode) for name in RECORDED for mode in MODES]
+
+
+def test_every_recorded_scenario_still_exists() -> None:
+    missing = [name for name in RECORDED if name not in scenario_files()]
+    assert not missing, f"recorded golden scenarios no longer on disk: {missing}"
 
 
 def _csv_columns(path: Path) -> dict[str, list[str]]:
