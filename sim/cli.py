@@ -1,4 +1,4 @@
-"""The ``posture`` command line: validate, run and sweep scenarios.
+"""The ``posture`` command line: validate, run, sweep and score scenarios.
 
 Exit codes: 0 success; 2 bad input (one ``FILE:LINE: key: message`` line per problem on
 stderr, never a traceback); 130 interrupted (Ctrl-C or SIGTERM), with a one-line message.
@@ -381,6 +381,65 @@ def sweep(
         written = report.write_sweep(summary, target, plot=plot)
         out.print(report.ranking_table(summary.ranking))
         _wrote(written)
+
+
+@app.command()
+def score(
+    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default: results/<stem>-score/).")
+    ] = None,
+    n: Annotated[int, typer.Option("-n", "--replications", min=1, help="Number of replications.")] = 200,
+    seed: SeedOpt = 0,
+    jobs: JobsOpt = 0,
+    executor: ExecOpt = "local",
+    scheduler: SchedOpt = None,
+    chunk: ChunkOpt = DEFAULT_CHUNK,
+    deterministic: DetOpt = False,
+    plot: PlotOpt = True,
+    fail_below: Annotated[
+        float | None, typer.Option(min=0, max=1, help="Exit 1 below this coverage.")
+    ] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Also write a markdown scoreboard here.")] = None,
+) -> None:
+    """Score scenarios against their observations and milestones (the replications of run -n)."""
+    from . import __version__
+    from .experiment.score import scorable, scorecard
+    from .outputs import scoring
+
+    plan = _plan(n, seed, jobs, executor, scheduler, chunk, deterministic)
+    wide = out if out.is_terminal else Console(highlight=False, width=scoring.WIDTH)  # pipes: not 80
+    with guarded():
+        scenarios, problems = [], []
+        for file in files:
+            try:
+                scenarios.append(_load(file, None))
+            except ScenarioError as exc:
+                problems += exc.problems
+        if problems:
+            raise ScenarioError(problems)
+        try:
+            targets = scoring.targets(files, out_dir)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="FILE") from None
+        entries = []
+        for file, scenario, target in zip(files, scenarios, targets, strict=True):
+            card = None
+            if not scorable(scenario):
+                _notice(f"{file}: nothing to score (no observation from day 0 to the horizon, no milestone)")
+            else:
+                with replications([Point(scenario)], plan, target, file.name) as store:
+                    card = scorecard(store, scenario, plan)
+                wide.print(scoring.score_tables(card))
+                _wrote(scoring.write_score(card, target, plot=plot, file=str(file)))
+            entries.append(scoring.Entry(str(file), scenario.name, card))
+        if len(files) > 1:
+            wide.print(scoring.summary_table(entries))
+        if markdown is not None:
+            _wrote([scoring.write_scoreboard(markdown, entries, plan.n, plan.seed, __version__)])
+    if fail_below is not None and (failed := scoring.below(entries, fail_below)):
+        err.print(f"posture: {failed}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

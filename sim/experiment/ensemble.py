@@ -10,26 +10,49 @@ a file or draws: :mod:`sim.outputs.report` does (``runs.csv``, ``summary.json``,
   statistics object (P10/P50/P90, mean with 95 % CI, completed share);
 * :meth:`Ensemble.runs_rows`: one row per replication, with the root seed and its index;
 * :meth:`Ensemble.bands` and :meth:`Ensemble.band_rows`: per-day P10/P50/P90 of each site,
-  the road and the in-theatre total;
+  the road and the in-theatre total (``troop_curve_bands.csv``);
+* :meth:`Ensemble.measure_bands` and :func:`measure_band_rows`: per-day P5-P95 of every
+  measure of :mod:`sim.engine.measures` (``metric_bands.csv``), as :class:`MeasureBands`;
+* :meth:`Ensemble.phase_starts`: when each phase opened, for the fan chart's marks;
 * :meth:`Ensemble.milestones`: the rows of the console table, as hours per replication.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
+from ..engine import measures
 from ..engine.results import rounded
 from ..scenario.schema import Scenario
-from .columns import COLUMNS, CURVE, SCALE, Column, Unit, ids, in_unit, shapes
+from .columns import COLUMNS, CURVE, MEASURES, SCALE, Column, Unit, ids, in_unit, shapes
 from .plan import RunPlan
-from .stats import bands, describe
+from .stats import bands, censored_percentile, describe
 from .store import RunStore
 
 BLOCK_BYTES = 64 * 2**20
 QUANTILES = ("p10", "p50", "p90")
+MEASURE_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+"""The percentiles of ``metric_bands.csv``, in its column order."""
+StartHow = Literal["start_day", "P50"]
+
+
+@dataclass(frozen=True)
+class MeasureBands:
+    """Per-day percentiles over replications of every measure of one scenario."""
+
+    days: np.ndarray  # (days,): 0, 1, ... floor(horizon_days)
+    keys: list[str]  # measures.keys(scenario), the second axis of values
+    values: np.ndarray  # (days, keys, percentiles), percentiles as in MEASURE_PERCENTILES
+
+    def of(self, key: str) -> dict[str, np.ndarray]:
+        """One measure's bands by percentile name (``"p5"`` ... ``"p95"``), one value per day."""
+        k = self.keys.index(key)
+        return {f"p{q}": self.values[:, k, j] for j, q in enumerate(MEASURE_PERCENTILES)}
 
 
 class Ensemble:
@@ -141,6 +164,49 @@ class Ensemble:
         days = np.arange(n_days, dtype=float)
         return days, {name: {q: np.concatenate(v) for q, v in qs.items()} for name, qs in out.items()}
 
+    def measure_bands(self) -> MeasureBands:
+        """Per-day P5/P10/P25/P50/P75/P90/P95 of every measure, read a block of days at a time."""
+        keys = measures.keys(self.scenario)
+        n_days, n_keys = shapes(self.scenario)[MEASURES]
+        qs = MEASURE_PERCENTILES
+        out = np.full((n_days, n_keys, len(qs)), np.nan)
+        step = max(1, min(n_days, BLOCK_BYTES // max(1, self.n * n_keys * 8)))
+        for lo in range(0, n_days, step):
+            block = self.store.block(self.point, self.n, MEASURES, (n_days, n_keys), slice(lo, lo + step))
+            if len(block) == 0:
+                continue
+            days = block.shape[1]
+            pct = bands(block.reshape(len(block), days * n_keys), qs)
+            out[lo : lo + days] = np.stack([pct[f"p{q}"] for q in qs], axis=-1).reshape(days, n_keys, len(qs))
+        return MeasureBands(np.arange(n_days, dtype=float), keys, out)
+
+    def phase_starts(self) -> dict[str, tuple[float, StartHow]]:
+        """When each phase opened, in days: ``(day, how)``.
+
+        ``"P50"``: the median over replications of ``max(start_day, closure of every phase in
+        after)``, for a phase that waits for others; ``"start_day"``: the scheduled day, for a
+        phase that waits for none, or whose start an event may move (``start_phase``,
+        ``cancel_phase``), where the replications do not record it (day 0 without a
+        ``start_day``). A phase that waits for others and whose median is beyond the horizon,
+        or that an event may move, is left out.
+        """
+        s = self.scenario
+        moved = {getattr(ev, "phase", None) for ev in s.events if ev.type in ("start_phase", "cancel_phase")}
+        order = [p.id for p in s.phases]
+        closed = self.values["phases"]
+        out: dict[str, tuple[float, StartHow]] = {}
+        for ph in s.phases:
+            if ph.after and ph.id not in moved and self.n:
+                hours = np.full(self.n, (ph.start_day or 0.0) * 24.0)
+                for dep in ph.after:
+                    hours = np.maximum(hours, closed[:, order.index(dep)])
+                p50 = censored_percentile(np.where(np.isfinite(hours), hours, np.inf), 50)
+                if p50 is not None:
+                    out[ph.id] = (p50 / 24.0, "P50")
+            elif not ph.after:
+                out[ph.id] = (float(ph.start_day or 0.0), "start_day")
+        return out
+
     def band_rows(
         self, days: np.ndarray, b: dict[str, dict[str, np.ndarray]]
     ) -> tuple[list[str], list[list[Any]]]:
@@ -153,6 +219,19 @@ class Ensemble:
                 [int(day), date, *(rounded(float(b[name][q][k]), 2) for name in b for q in QUANTILES)]
             )
         return header, rows
+
+
+def measure_band_rows(scenario: Scenario, mb: MeasureBands) -> tuple[list[str], Iterator[list[Any]]]:
+    """Header and rows of ``metric_bands.csv``: one row per day and measure, day by day."""
+    header = ["day", "date", "measure", *(f"p{q}" for q in MEASURE_PERCENTILES)]
+
+    def rows() -> Iterator[list[Any]]:
+        for k, day in enumerate(mb.days):
+            date = (scenario.start + dt.timedelta(days=int(day))).isoformat()
+            for j, key in enumerate(mb.keys):
+                yield [int(day), date, key, *(rounded(float(v), 2) for v in mb.values[k, j])]
+
+    return header, rows()
 
 
 def _path(key: str, id_: str) -> list[str]:

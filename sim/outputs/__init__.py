@@ -2,6 +2,7 @@
 
 Result files are written atomically and only inside the folder the user named
 (:mod:`.files`); plots are drawn with matplotlib's object API, never pyplot's global state
-(:mod:`.plots`, imported only when drawing); :mod:`.report` writes the files and renders the
+(:mod:`.plots`, :mod:`.curve_plots` with the evidence of :mod:`.evidence_plots`; imported
+only when drawing); :mod:`.report` writes the files and renders the
 console tables of one run, of many replications and of a sweep.
 """

@@ -41,7 +41,8 @@ def write_run(result: Result, out_dir: Path | str, *, plot: bool = True) -> list
         write_csv(inside(out_dir, "daily.csv"), *result.daily_rows()),
     ]
     if plot:
-        from .plots import gantt_figure, save_figure, throughput_figure, troop_curve_figure
+        from .curve_plots import troop_curve_figure
+        from .plots import gantt_figure, save_figure, throughput_figure
 
         written.append(save_figure(troop_curve_figure(result), inside(out_dir, "troop_curve.png")))
         written.append(save_figure(gantt_figure(result), inside(out_dir, "gantt.png")))
@@ -82,19 +83,26 @@ def run_table(result: Result) -> Table:
 
 # ----------------------------------------------------------------------- many replications
 def write_ensemble(ens: Ensemble, out_dir: Path | str, *, plot: bool = True) -> list[Path]:
-    """Write ``runs.csv``, ``summary.json``, ``troop_curve_bands.csv`` and the plots."""
+    """Write ``runs.csv``, ``summary.json``, ``troop_curve_bands.csv``, ``metric_bands.csv``, plots."""
+    from ..experiment.ensemble import measure_band_rows
+
     days, b = ens.bands()
+    mb = ens.measure_bands()
     written = [
         write_csv(inside(out_dir, "runs.csv"), *ens.runs_rows()),
         write_json(inside(out_dir, "summary.json"), ens.summary()),
         write_csv(inside(out_dir, "troop_curve_bands.csv"), *ens.band_rows(days, b)),
+        write_csv(inside(out_dir, "metric_bands.csv"), *measure_band_rows(ens.scenario, mb)),
     ]
     if plot:
-        from .plots import closure_cdf_figure, fan_chart_figure, save_figure
+        from .curve_plots import closure_cdf_figure, fan_chart_figure
+        from .plots import save_figure
 
-        p90 = describe(ens["closure_h"], SCALE["days"])["p90"]
+        s = ens.scenario
+        closure = describe(ens["closure_h"], SCALE["days"])
         extra = f"{ens.n:,} replications, median and bands"
-        fan = fan_chart_figure(ens.scenario, days, b["in_theatre"], extra, p90)
+        sites = {sid: mb.of(f"personnel@{sid}") for sid in s.sites}
+        fan = fan_chart_figure(s, mb.days, mb.of("personnel"), extra, closure, ens.phase_starts(), sites)
         written.append(save_figure(fan, inside(out_dir, "fan_chart.png")))
         cdf = closure_cdf_figure(
             ens.scenario,

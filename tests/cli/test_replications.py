@@ -92,6 +92,7 @@ def test_results_identical_for_one_job_two_jobs_and_dask(tmp_path: Path) -> None
     assert names == [
         "closure_cdf.png",
         "fan_chart.png",
+        "metric_bands.csv",
         "runs.csv",
         "runs.sqlite",
         "summary.json",
