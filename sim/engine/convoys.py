@@ -19,12 +19,18 @@ An empty convoy just drives (through crossings, with disruptions and breakdowns)
 sortie loads with its own crew (no loading teams), takes the next departure slot of the
 airfield, flies great-circle distance at its speed (or the ``air_routes`` time) and unloads.
 
+With crew ``duty`` (:mod:`sim.engine.duty`), a road convoy leaves only when its crews may
+drive, drives only inside its fleets' windows and while its vehicles have driving hours left
+that day, and halts on the road otherwise; an aircraft that has flown its sorties for the day
+waits, loaded, for 00:00 before it takes a departure slot. Without duty nothing of this runs.
+
 The steps work on vehicle groups (:class:`~sim.engine.dispatch.VehicleLoad`): durations
 are still drawn one per vehicle, in vehicle order, but cargo moves per group.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import Any, Protocol
 
@@ -34,6 +40,7 @@ import simpy
 from ..scenario.network import Leg, Network
 from ..scenario.schema import Scenario
 from .dispatch import ConvoyOrder, VehicleLoad
+from .duty import Airframe, ConvoyDuty
 from .lines import FleetSpec
 from .resources import Resources
 from .results import ConvoyRecord
@@ -86,7 +93,34 @@ def per_vehicle(run: Run, groups: list[VehicleLoad], attr: str, stream: str) -> 
 
 
 def run_order(run: Run, order: ConvoyOrder) -> Proc:
-    """The process of one convoy or sortie, from loading to release."""
+    """The process of one convoy or sortie, from loading to release.
+
+    With crew duty, its vehicles' (or aircraft's) duty records are taken now, while the plan
+    that formed it is carried out, so the next plan sees them gone.
+    """
+    roster = run.resources.duty
+    duty: ConvoyDuty | None = None
+    plane: Airframe | None = None
+    if roster is not None:
+        if order.mode == "air":
+            plane = roster.airframe(order.origin, order.vehicles[0].fleet, run.env.now)
+        else:
+            fleets: dict[int, int] = {}
+            for v in order.vehicles:
+                fleets[v.fleet] = fleets.get(v.fleet, 0) + v.count
+            duty = roster.convoy(order.origin, fleets, run.env.now)
+    return _steps(run, order, duty, plane)
+
+
+def _until(env: simpy.Environment, t: float) -> Proc:
+    """Wait until ``t`` (for ever if it is infinite)."""
+    if math.isinf(t):
+        yield env.event()
+    if t > env.now:
+        yield env.timeout(t - env.now)
+
+
+def _steps(run: Run, order: ConvoyOrder, duty: ConvoyDuty | None, plane: Airframe | None) -> Proc:
     env, w = run.env, run.world
     rec = run.log.open_record(w, order, run.phase_ids, env.now)
     if order.loaded:
@@ -108,9 +142,16 @@ def run_order(run: Run, order: ConvoyOrder) -> Proc:
         escorts.wait_hours += env.now - asked
         rec.escort_wait_h = env.now - asked
     if order.mode == "air":
+        roster = run.resources.duty
+        if plane is not None and roster is not None:
+            yield from _until(env, roster.sortie_ready(plane, env.now))
         depart = run.resources.airfields[order.origin].take_slot(env.now)
         if depart > env.now:
             yield env.timeout(depart - env.now)
+        if plane is not None and roster is not None:
+            roster.flew(plane, env.now)
+    elif duty is not None:
+        yield from _until(env, duty.ready(env.now))  # waits at the origin until it may drive
     if order.loaded:
         for v in order.vehicles:
             assert v.line is not None
@@ -124,25 +165,28 @@ def run_order(run: Run, order: ConvoyOrder) -> Proc:
         main, left = order.vehicles, list[VehicleLoad]()
         drive = 0.0
     else:
-        drive, main, left, turned = yield from travel(run, order)
+        drive, main, left, turned = yield from travel(run, order, duty)
+        if duty is not None:
+            rec.halts, rec.halted_h = duty.halts, duty.halted_h
         if turned:
-            yield from turn_back(run, order, rec, escort)
+            yield from turn_back(run, order, rec, escort, duty)
             return
     rec.arrive_h = env.now
     for v in left:
-        env.process(straggler(run, order, v, rec))
+        env.process(straggler(run, order, v, rec, duty))
     yield from unload(run, order, main)
     if escort is not None and escorts is not None:
         env.process(escorts.release_after(escort, rec.depart_h, drive))
-    release(run, order, main, rec)
+    release(run, order, main, rec, duty=duty, plane=plane)
     rec.unloaded_h = env.now
 
 
 def travel(
-    run: Run, order: ConvoyOrder
+    run: Run, order: ConvoyOrder, duty: ConvoyDuty | None = None
 ) -> Generator[simpy.Event, Any, tuple[float, list[VehicleLoad], list[VehicleLoad], bool]]:
     """Drive the path; returns (pure driving hours, vehicles arriving together, vehicles left
-    behind, turned back?)."""
+    behind, turned back?). With ``duty``, driving stops where a duty limit is reached and
+    resumes when allowed; crossings, delays and breakdown halts are not driving."""
     env, w, st = run.env, run.world, run.streams
     fleets = sorted({v.fleet for v in order.vehicles})
     speed = max(
@@ -155,10 +199,16 @@ def travel(
     for leg in legs:
         done_km = 0.0
         for cid, at in leg.crossings:
-            yield env.timeout((at - done_km) / speed)
+            if duty is None:
+                yield env.timeout((at - done_km) / speed)
+            else:
+                yield from duty.drive(env, (at - done_km) / speed)
             yield from crossings[cid].pass_through(order.size)
             done_km = at
-        yield env.timeout((leg.km - done_km) / speed)
+        if duty is None:
+            yield env.timeout((leg.km - done_km) / speed)
+        else:
+            yield from duty.drive(env, (leg.km - done_km) / speed)
         drive += leg.km / speed
         route = run.scenario.routes[leg.route]
         if route.disruption is not None:
@@ -305,27 +355,41 @@ def _runs(finish: np.ndarray, vehicles: list[VehicleLoad]) -> tuple[list[float],
 
 
 def release(
-    run: Run, order: ConvoyOrder, vehicles: list[VehicleLoad], rec: ConvoyRecord, at: int | None = None
+    run: Run,
+    order: ConvoyOrder,
+    vehicles: list[VehicleLoad],
+    rec: ConvoyRecord,
+    at: int | None = None,
+    duty: ConvoyDuty | None = None,
+    plane: Airframe | None = None,
 ) -> None:
-    """Vehicles become idle at the destination (or ``at``); their busy time is recorded."""
+    """Vehicles become idle at the destination (or ``at``); their busy time is recorded, and
+    with crew duty the hours they drove today (the sorties the aircraft flew)."""
     w = run.world
     site = order.dest if at is None else at
     usage = run.resources.fleet_usage
+    roster = run.resources.duty
     for v in vehicles:
         w.release_vehicles(site, v.fleet, v.count)
         usage[v.fleet].add(rec.formed_h, run.env.now, float(v.count))
+        if duty is not None and roster is not None:
+            roster.release(duty, site, v.fleet, v.count, run.env.now)
+    if plane is not None and roster is not None:
+        roster.landed(plane, site)
     run.request_plan()
 
 
-def straggler(run: Run, order: ConvoyOrder, v: VehicleLoad, rec: ConvoyRecord) -> Proc:
+def straggler(
+    run: Run, order: ConvoyOrder, v: VehicleLoad, rec: ConvoyRecord, duty: ConvoyDuty | None = None
+) -> Proc:
     """A vehicle left behind for repair follows alone and unloads on arrival.
 
     It broke down somewhere on the way, was repaired, and drove the rest at the convoy's
-    pace, so it arrives its repair time after the convoy.
+    pace, so it arrives its repair time after the convoy (crew duty is not applied again).
     """
     yield run.env.timeout(run.log.repaired(v))
     yield from unload(run, order, [v])
-    release(run, order, [v], rec)
+    release(run, order, [v], rec, duty=duty)
 
 
 def turn_back(
@@ -333,8 +397,10 @@ def turn_back(
     order: ConvoyOrder,
     rec: ConvoyRecord,
     escort: simpy.resources.resource.Request | None,
+    duty: ConvoyDuty | None = None,
 ) -> Proc:
-    """The convoy is back at its origin: its cargo is unloaded there, to go again."""
+    """The convoy is back at its origin: its cargo is unloaded there, to go again. (The way
+    back is not checked against crew duty, nor counted in its crews' hours.)"""
     env, w = run.env, run.world
     rec.arrive_h = env.now
     rec.turned_back = True
@@ -349,6 +415,6 @@ def turn_back(
             w.turn_back(env.now, v.line, v.cls, v.units * v.count)
         else:
             w.unclaim(order.dest, v.cls, v.units * v.count)
-    release(run, order, order.vehicles, rec, at=order.origin)
+    release(run, order, order.vehicles, rec, at=order.origin, duty=duty)
     rec.unloaded_h = env.now
     yield env.timeout(0)

@@ -8,6 +8,10 @@ process simultaneous events.
 
 The rules (``docs/model.md`` states them for users):
 
+0. **Order of service.** Cargo is served in tiers (:mod:`sim.engine.ordering`): the moves'
+   ``priority`` first, then ``convoy.dispatch``. Each tier in turn goes through steps 1-3
+   with the vehicles still idle, and forms its own convoys. With ``nearest`` and every
+   priority 0 there is one tier, holding all the cargo.
 1. **Air first, where it clears cargo sooner.** For cargo whose mode allows air (the move's
    ``mode``, else the class's), idle aircraft are considered soonest-arrival first. A sortie
    is flown when the cargo must go by air, or when its estimated arrival (fly in if needed,
@@ -34,14 +38,19 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..scenario.distributions import central
 from ..scenario.network import Network
 from .lines import FleetSpec, Line
+from .resources import Resources
+from .tiers import SMALL_TIER, air_idle, carried, in_order, nearest_pairs
 from .world import World
+
+Admit = Callable[[Line], bool] | None
+"""Which lines' cargo a step may serve (one tier's); None: all."""
 
 
 @dataclass
@@ -79,6 +88,7 @@ class Theatre(Protocol):
     """What dispatch needs to know beyond the world's state (the engine provides it)."""
 
     network: Network
+    resources: Resources
 
     @property
     def now(self) -> float: ...
@@ -195,6 +205,7 @@ def _convoys(
 def _road_eta(world: World, th: Theatre, site: int, line: Line, cls: int) -> float:
     best = math.inf
     names = world.sites
+    duty = th.resources.duty
     for fleet in world.carriers[cls]:
         spec = fleet.spec
         speed = central(spec.speed_kmh)
@@ -204,11 +215,17 @@ def _road_eta(world: World, th: Theatre, site: int, line: Line, cls: int) -> flo
                 continue
             reach = th.network.km(names[pool], names[site])
             eta = (reach + leg) / speed + central(spec.load_hours) + central(spec.unload_hours)
+            if duty is not None:  # crew duty: the drives halt where the fleet's duty requires
+                hours = (reach / speed, central(spec.load_hours), leg / speed, central(spec.unload_hours))
+                late = duty.road_eta(fleet.index, pool, th.now, *hours)
+                eta = eta if late is None else late
             best = min(best, eta)
     return best
 
 
-def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
+def _airlift(
+    world: World, th: Theatre, sites: list[int] | None = None, admit: Admit = None
+) -> list[ConvoyOrder]:
     orders: list[ConvoyOrder] = []
     pools = [
         (p, f)
@@ -219,9 +236,10 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
     ]
     if not pools:
         return orders
-    for site in world.airfields:
+    duty = th.resources.duty
+    for site in world.airfields if sites is None else sites:
         for line, cls, units in world.loadable(site, th.now):
-            if not allows(world, line, cls, "air"):
+            if not allows(world, line, cls, "air") or (admit is not None and not admit(line)):
                 continue
             road = math.inf if allows(world, line, cls, "road") is False else None
             options = []
@@ -234,8 +252,15 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
                     continue
                 spec = fleet.spec
                 eta = reach + th.slot_wait(site) + central(spec.load_hours) + leg + central(spec.unload_hours)
-                options.append((eta, p, fleet.index))
-            for eta, p, f in sorted(options):
+                idle = world.idle[p][fleet.index]
+                if duty is None:
+                    options.append((eta, p, fleet.index, idle))
+                    continue
+                # crew duty: aircraft that have flown their sorties today wait for tomorrow
+                load = central(spec.load_hours)
+                for extra, n in duty.air_groups(p, fleet.index, idle, th.now, p != site, reach, load):
+                    options.append((eta + extra, p, fleet.index, n))
+            for eta, p, f, n in sorted(options):
                 if units <= 0:
                     break
                 if road is None:
@@ -243,10 +268,11 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
                 if (line.mode or world.modes[cls]) != "air" and eta > road:
                     break
                 fleet = world.fleets[f]
-                while units > 0 and world.idle[p][f] > 0:
+                while units > 0 and world.idle[p][f] > 0 and n > 0:
                     take = min(units, fleet.cap[cls])
                     world.take_vehicles(p, f, 1)
                     units -= take
+                    n -= 1
                     if p == site:
                         world.load(line, cls, take)
                         orders.append(
@@ -258,10 +284,12 @@ def _airlift(world: World, th: Theatre) -> list[ConvoyOrder]:
     return orders
 
 
-def _load_here(world: World, th: Theatre, site: int, max_vehicles: int | None) -> list[ConvoyOrder]:
+def _load_here(
+    world: World, th: Theatre, site: int, max_vehicles: int | None, admit: Admit = None
+) -> list[ConvoyOrder]:
     by_dest: dict[int, list[VehicleLoad]] = {}
     for line, cls, units in world.loadable(site, th.now):
-        if not allows(world, line, cls, "road"):
+        if not allows(world, line, cls, "road") or (admit is not None and not admit(line)):
             continue
         given = _take(world, th.network, site, line, cls, units, line.dest, by_dest.setdefault(line.dest, []))
         if given:
@@ -288,17 +316,28 @@ def _nearest_wanting(
             yield km, pool, s
 
 
-def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
+def _reposition(
+    world: World,
+    th: Theatre,
+    max_vehicles: int | None,
+    tier: dict[int, frozenset[int]] | None = None,
+    admit: Admit = None,
+    classes: frozenset[int] = frozenset(),
+) -> list[ConvoyOrder]:
+    """Step 3 for all cargo, or for one ``tier`` (``admit`` its lines, ``classes`` its classes)."""
     pools = sorted(world.road_pools)
     if not pools:
         return []
-    wanting = world.road_wanting(th.now)
+    wanting = world.road_wanting(th.now) if tier is None else tier
     if not wanting:
         return []
-    live = [c for c, n in enumerate(world.demand.wanted) if n]
+    live = [c for c, n in enumerate(world.demand.wanted) if n] if tier is None else sorted(classes)
     alive = {p: any(world.idle_for[p][c] for c in live) for p in pools}
     net = th.network
-    pairs = heapq.merge(*(_nearest_wanting(world, net, p, wanting, alive) for p in pools if alive[p]))
+    if tier is not None and len(tier) * SMALL_TIER <= len(world.sites):
+        pairs = nearest_pairs(world, net, pools, wanting, alive)
+    else:
+        pairs = heapq.merge(*(_nearest_wanting(world, net, p, wanting, alive) for p in pools if alive[p]))
     demand: dict[int, list[list[Any]]] = {}
     orders = []
     for _km, p, s in pairs:
@@ -306,7 +345,11 @@ def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[Con
         if not any(idle_for[c] for c in wanting[s]):
             continue  # nothing idle here can carry what this site still has
         if s not in demand:
-            demand[s] = [[line, c, u] for line, c, u in world.loadable_by(s, "road", th.now)]
+            demand[s] = [
+                [line, c, u]
+                for line, c, u in world.loadable_by(s, "road", th.now)
+                if admit is None or admit(line)
+            ]
         vehicles: list[VehicleLoad] = []
         for want in demand[s]:
             line, cls, units = want
@@ -326,9 +369,32 @@ def _reposition(world: World, th: Theatre, max_vehicles: int | None) -> list[Con
 
 
 def plan(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
-    """All convoys and sorties to start now: air, then loading convoys, then empty moves."""
+    """All convoys and sorties to start now: air, then loading convoys, then empty moves
+    (tier by tier, when there is an order of service)."""
+    if not world.order.uniform:
+        return _by_tier(world, th, max_vehicles)
     orders = _airlift(world, th)
     for site in sorted(s for s in world.road_pools if world.active_at[s]):
         orders.extend(_load_here(world, th, site, max_vehicles))
     orders.extend(_reposition(world, th, max_vehicles))
+    return orders
+
+
+def _by_tier(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
+    """The three steps for each tier in turn, first served first, while anything is idle."""
+    flying, able = air_idle(world), carried(world)
+    orders: list[ConvoyOrder] = []
+    for key, tier, airfields in in_order(world, th.now, flying):
+        if not flying and not able:
+            break
+        if flying and airfields:
+            orders.extend(_airlift(world, th, airfields, world.order.admits(key)))
+            flying = air_idle(world)
+        if tier is None or able.isdisjoint(tier.classes):
+            continue  # no idle road vehicle can carry what this tier has
+        admit = world.order.admits(key)
+        for site in sorted(s for s in tier.sites if s in world.road_pools):
+            orders.extend(_load_here(world, th, site, max_vehicles, admit))
+        orders.extend(_reposition(world, th, max_vehicles, tier.sites, admit, frozenset(tier.classes)))
+        able = carried(world)
     return orders

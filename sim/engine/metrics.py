@@ -8,7 +8,8 @@
 * utilisation over the run of every fleet, aircraft type, crossing, airfield (departure
   slots), loading teams and escort teams;
 * the binding constraint of each phase: the resource that was busiest while it was open;
-* units and short tons by disposition (retrograde, transfer, destroy).
+* units and short tons by disposition (retrograde, transfer, destroy);
+* when each policy event fired (``None``: it never did).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Finished(Protocol):
     phases: PhaseBoard
     resources: Resources
     log: RunLog
+    fired_h: list[float | None]
 
 
 def build_result(eng: Finished) -> Result:
@@ -101,6 +103,7 @@ def build_result(eng: Finished) -> Result:
         vehicle_trips=raw.vehicle_trips,
         sorties=raw.sorties,
         milestones_h=raw.milestones_h,
+        event_fired_h=list(eng.fired_h),
     )
 
 

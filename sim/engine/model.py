@@ -5,14 +5,18 @@ Processes:
 * one per **phase**: waits for ``start_day`` and for every phase in ``after`` to close (or a
   ``start_phase`` event), then opens the phase's movement requirements; disposition shares
   are processed on site by the site's disposal teams;
-* one per **policy event** (:mod:`sim.engine.policy`), at its time;
+* one per dated **policy event** (:mod:`sim.engine.policy`), at its time; an event with
+  ``when:`` waits in the :class:`~sim.engine.triggers.Watch` until its condition holds (then
+  at once, or a process waits ``after_days``);
 * one per **convoy or sortie** (:mod:`sim.engine.convoys`);
 * per-day **availability** for fleets with ``availability_per: day``;
 * the **dispatcher** (:func:`sim.engine.dispatch.plan`), run once at the end of any instant in
   which something changed, turns idle vehicles and aircraft into new convoys and sorties.
 
-The clock runs in hours. The run stops when every phase has closed or at the horizon,
-whichever is first; :func:`simulate` then builds a :class:`~sim.engine.results.Result`.
+The clock runs in hours. The run stops at the horizon, or once every phase has closed, every
+dated event (and every conditional event whose condition has held) has fired and every
+reinforcement has arrived; a conditional event still waiting then is reported as not fired.
+:func:`simulate` then builds a :class:`~sim.engine.results.Result`.
 
 The engine wires the pieces together and owns none of their state: the theatre is the
 :class:`~sim.engine.world.World`'s, the phases the :class:`~sim.engine.phases.PhaseBoard`'s,
@@ -34,7 +38,7 @@ import simpy
 from ..scenario.distributions import Distribution
 from ..scenario.network import Network, great_circle_km
 from ..scenario.schema import Event, Scenario
-from . import convoys, dispatch, metrics, policy
+from . import convoys, dispatch, metrics, policy, triggers
 from .lines import FleetSpec, Line
 from .phases import PhaseBoard
 from .resources import Resources
@@ -43,22 +47,28 @@ from .runlog import RunLog
 from .streams import Streams
 from .world import World
 
-LATE = 2
-"""Event priority after SimPy's URGENT (0) and NORMAL (1).
+WATCH = 2
+"""Priority of the check of conditional events, after SimPy's URGENT (0) and NORMAL (1)."""
 
-SimPy orders events by (time, priority, sequence). An event scheduled with priority 2 runs
+LATE = 3
+"""Priority of the dispatcher: after every other event at the same instant.
+
+SimPy orders events by (time, priority, sequence). An event scheduled with priority 3 runs
 after every normal event at the same instant, including ones scheduled while that instant is
-being processed. The dispatcher uses it to decide once, after the instant has settled.
+being processed, and after the check of conditional events (:data:`WATCH`). The dispatcher
+uses it to decide once, after the instant has settled.
 """
 
 
-def schedule_late(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> None:
+def schedule_late(
+    env: simpy.Environment, callback: Callable[[simpy.Event], None], priority: int = LATE
+) -> None:
     """Run ``callback`` at the end of the current instant."""
     event = simpy.Event(env)
     event._ok = True  # a triggered event, scheduled by hand with a lower priority
     event._value = None
     event.callbacks.append(callback)
-    env.schedule(event, priority=cast(Any, LATE))
+    env.schedule(event, priority=cast(Any, priority))
 
 
 class Engine:
@@ -75,7 +85,18 @@ class Engine:
         self.resources = Resources(self.env, s, [(f.id, f.count) for f in w.fleets])
         self.log = RunLog()
         self.max_vehicles = s.convoy.max_vehicles
-        self.pending_events = len(s.events)
+        self.pending_events = sum(ev.when is None for ev in s.events)
+        self.fired_h: list[float | None] = [None] * len(s.events)
+        self.watch = triggers.Watch(
+            [
+                triggers.Waiting(k, ev, triggers.compile_condition(ev.when, w, self.phases))
+                for k, ev in enumerate(s.events)
+                if ev.when is not None
+            ],
+            lambda check: schedule_late(self.env, check, WATCH),
+            self._due,
+            lambda: self.maybe_stop(settled=True),
+        )
         self.stop = self.env.event()
         self.pause_changed = self.env.event()
         self._plan_pending = False
@@ -94,8 +115,9 @@ class Engine:
         for i in range(len(self.phase_ids)):
             self.env.process(self._natural_start(i))
             self.env.process(self._phase(i))
-        for ev in self.scenario.events:
-            self.env.process(self._event(ev))
+        for k, ev in enumerate(self.scenario.events):
+            if ev.when is None:
+                self.env.process(self._event(k, ev, policy.event_hours(ev, self.scenario.start)))
         for f in self.world.fleets:
             if f.mode == "road" and f.spec.availability_per == "day":
                 self.env.process(self._daily_availability(f))
@@ -110,7 +132,12 @@ class Engine:
             self.stop.succeed()
 
     def request_plan(self) -> None:
-        """Ask the dispatcher to run at the end of this instant (once, however often asked)."""
+        """Ask the dispatcher to run at the end of this instant (once, however often asked).
+
+        Every change of state asks for a plan or a phase check, so both also tell the watch
+        of conditional events to check at the end of the instant.
+        """
+        self.watch.notice()
         if not self._plan_pending:
             self._plan_pending = True
             schedule_late(self.env, self._plan)
@@ -221,21 +248,32 @@ class Engine:
                 yield self.env.timeout(t - self.env.now)
             for (kind, c), n in sorted(done[t].items()):
                 w.dispose(self.env.now, line, ("destroy", "transfer")[kind], c, n)
+            self.watch.notice()
         self.check_phase(line.phase)
         self.request_plan()
 
     def check_phase(self, i: int) -> None:
         """Close phase ``i`` if it has opened (or was cancelled) and all its lines are done."""
+        self.watch.notice()
         if self.phases.try_close(i, self.env.now):
             self.maybe_stop()
 
-    def maybe_stop(self) -> None:
-        """End the run once every phase has closed, every event has fired and every
-        reinforcement has arrived."""
+    def maybe_stop(self, settled: bool = False) -> None:
+        """End the run once every phase has closed, every dated event (and every conditional
+        event whose condition has held) has fired and every reinforcement has arrived.
+
+        While conditional events are waiting, the decision waits for the check at the end of
+        this instant (``settled``): a condition that holds now still fires. A condition still
+        false then never holds (nothing changes any more); its event is reported not fired.
+        """
         if self.phases.open_count or self.pending_events or self.stop.triggered:
             return
-        if all(line.done() for line in self.world.lines if line.phase < 0):
-            self.stop.succeed()
+        if not all(line.done() for line in self.world.lines if line.phase < 0):
+            return
+        if self.watch.waiting and not settled:
+            self.watch.notice()
+            return
+        self.stop.succeed()
 
     def cancel_phase(self, i: int) -> None:
         """Phase ``i`` takes nothing more; it closes when its cargo on the road arrives."""
@@ -244,13 +282,26 @@ class Engine:
         self.check_phase(i)
 
     # ------------------------------------------------------------------ events, availability
-    def _event(self, ev: Event) -> Generator[simpy.Event, Any, None]:
-        at = policy.event_hours(ev, self.scenario.start)
+    def _event(self, k: int, ev: Event, at: float) -> Generator[simpy.Event, Any, None]:
+        """Event ``k`` fires at ``at`` hours (counted as pending until then)."""
         if at > self.env.now:
             yield self.env.timeout(at - self.env.now)
-        policy.apply(self, ev)
+        self._fire(k, ev)
         self.pending_events -= 1
         self.maybe_stop()
+
+    def _fire(self, k: int, ev: Event) -> None:
+        """Apply event ``k`` now and remember when it fired."""
+        self.fired_h[k] = self.now
+        policy.apply(self, ev)
+
+    def _due(self, due: triggers.Waiting) -> None:
+        """A conditional event's condition holds: it fires now, or ``after_days`` from now."""
+        if due.event.after_days:
+            self.pending_events += 1
+            self.env.process(self._event(due.index, due.event, self.now + due.event.after_days * 24.0))
+        else:
+            self._fire(due.index, due.event)
 
     def _daily_availability(self, fleet: FleetSpec) -> Generator[simpy.Event, Any, None]:
         total = fleet.spec.count

@@ -1,7 +1,9 @@
 """Policy events: dated decisions and shocks that change the plan while it runs.
 
-Events are data (``events:`` in the scenario, or ``--event`` on the command line) and are
-applied by one process each, at their time:
+Events are data (``events:`` in the scenario, or ``--event`` on the command line). A dated
+event is applied by a process of its own at its time; one with ``when:`` when its condition
+first holds (:mod:`sim.engine.triggers`), ``after_days`` later if given. Either way,
+:func:`apply` carries it out:
 
 =================  =====================================================================
 ``pause``          no convoy loads or leaves for the named ``sites`` / ``phases`` (neither:
@@ -24,7 +26,8 @@ applied by one process each, at their time:
 The command-line form is ``TYPE:key=value,key=value``, with ``|`` between list items and a
 dotted key for equipment, e.g. ``--event 'pause:day=5,days=10,sites=qasrak'`` or
 ``--event 'reinforce:day=16,to=qasrak,from=harir,personnel=150,equipment.air_defence=8'``.
-A YAML mapping (``--event '{type: pause, day: 5}'``) works too.
+A YAML mapping (``--event '{type: pause, day: 5}'``) works too, and so does ``when``:
+``--event 'pause:when.site_empty=rmelan,after_days=2,days=5'``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@
   arithmetically by :class:`TeamLedger`, without kernel events.
 * :class:`Usage` — busy intervals of any resource, from which utilisation over any window
   (the whole run, one phase, one day) is computed.
+* crew duty — a :class:`~sim.engine.duty.DutyRoster` (``Resources.duty``) when any fleet or
+  aircraft type has ``duty``: the hours each idle vehicle has driven today, the sorties each
+  idle aircraft has flown.
 
 :class:`Resources` holds every one of them for a run; the engine owns it and the convoy
 steps queue on it.
@@ -28,6 +31,7 @@ import simpy
 
 from ..scenario.schema import Crossing as CrossingSpec
 from ..scenario.schema import Scenario
+from .duty import DutyRoster
 
 
 class Usage:
@@ -283,6 +287,7 @@ class Resources:
         self.loading = [Teams(f"loading:{sid}", site.loading_teams) for sid, site in s.sites.items()]
         self.disposal = [Teams(f"disposal:{sid}", site.disposal_teams) for sid, site in s.sites.items()]
         self.fleet_usage = [Usage(f"fleet:{fid}", float(count)) for fid, count in fleets]
+        self.duty = DutyRoster.build(s, fleets)
 
     def usages(self) -> list[Usage]:
         """Every resource whose busy time counts, with a non-zero capacity."""

@@ -56,6 +56,8 @@ class ConvoyRecord:
     mode: str = "road"
     escort_wait_h: float = 0.0
     turned_back: bool = False
+    halts: int = 0  # crew duty: times it halted on the road
+    halted_h: float = 0.0  # and for how long
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Result:
     vehicle_trips: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     sorties: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     milestones_h: list[float | None] = field(default_factory=list)
+    event_fired_h: list[float | None] = field(default_factory=list)  # per scenario event
 
     @property
     def sites(self) -> list[str]:
@@ -167,7 +170,31 @@ class Result:
             "utilisation": self.utilisation,
             "disposition": self.disposition,
             "waits": self.waits,
+            "events": self.events_fired(),
         }
+
+    def events_fired(self) -> list[dict[str, Any]]:
+        """Each of the scenario's events, in order: its type, when it was due, when it fired.
+
+        ``day`` is the day a dated event was due (a ``date`` counted from ``start``); ``when``
+        and ``after_days`` are a conditional event's condition and delay; ``fired_day`` is
+        ``None`` for an event that never fired (condition never held, or past the end).
+        """
+        s = self.scenario
+        fired = self.event_fired_h or [None] * len(s.events)
+        out = []
+        for ev, h in zip(s.events, fired, strict=True):
+            day = ev.day if ev.date is None else float((ev.date - s.start).days)
+            out.append(
+                {
+                    "type": ev.type,
+                    "day": rounded(day),
+                    "when": None if ev.when is None else ev.when.describe(),
+                    "after_days": ev.after_days,
+                    "fired_day": rounded(hours_to_days(h)),
+                }
+            )
+        return out
 
     def daily_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Header and rows of ``daily.csv``: activity per day."""
@@ -215,6 +242,8 @@ class Result:
             "vehicles",
             *(f"vehicles_{f}" for f in fleets),
             *classes,
+            "halts",
+            "halted_hours",
         ]
         rows = []
         for c in self.convoys:
@@ -233,6 +262,8 @@ class Result:
                     sum(c.vehicles.values()),
                     *(c.vehicles.get(f, 0) for f in fleets),
                     *(c.cargo.get(k, 0) for k in classes),
+                    c.halts,
+                    rounded(c.halted_h, 6),
                 ]
             )
         return header, rows

@@ -26,6 +26,7 @@ from ..scenario.network import Network
 from ..scenario.schema import PERSONNEL, Scenario
 from .demand import Demand
 from .lines import FleetSpec, Line, build_fleets, specialists_first
+from .ordering import Order
 from .streams import Streams
 
 TRANSIT = -1
@@ -97,7 +98,8 @@ class World:
         self.hold = [s.sites[sid].min_personnel for sid in self.sites]
         self.last_departure: list[float | None] = [None] * ns
         self.empty_at: list[float | None] = [None] * ns
-        self.demand = Demand(ns, nc, self._compute_loadable, self.allows)
+        self.order = Order(s, self.network, self.sites, self.lines)
+        self.demand = Demand(ns, nc, self._compute_loadable, self.allows, self.order.tiering)
         self.airfields = [i for i, sid in enumerate(self.sites) if s.sites[sid].airfield is not None]
         self.carriers = [
             sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "road"), key=specialists_first(c))
@@ -365,7 +367,7 @@ class World:
         claimed = list(self.claims[site])
         out = []
         valid = float("inf")
-        for line in self.active_at[site]:
+        for line in self.order.in_order(self.active_at[site]):
             until = self._paused_until(site, line.phase)
             if until > now:
                 valid = min(valid, until)

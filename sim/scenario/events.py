@@ -1,8 +1,12 @@
-"""Policy events: dated decisions and shocks, one model per event type.
+"""Policy events: decisions and shocks, one model per event type.
 
 ``Event`` is a union discriminated by ``type``: each type takes its own keys and refuses the
 keys of the others (``pause`` takes ``sites``, ``set_keep`` takes ``site``). What each type
 does to a running withdrawal is :mod:`sim.engine.policy`'s to say.
+
+An event happens on a ``day`` or ``date``, or, with ``when:`` (a :class:`Trigger`), the first
+time a condition on the run's state holds, ``after_days`` later if given
+(:mod:`sim.engine.triggers`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .fields import MAX_DAYS, Cite, Count, Date, Id, Model, Real
+from .fields import MAX_DAYS, Cite, Count, Date, Id, Model, PositiveCount, Real
 
 EventType = Literal[
     "pause",
@@ -28,8 +32,43 @@ EventDay = Annotated[Real, Field(ge=0, le=MAX_DAYS)]
 EventDays = Annotated[Real, Field(gt=0, le=MAX_DAYS)]
 
 
+class SiteBelow(Model):
+    """``site_below``: fewer than ``personnel`` people at ``site``."""
+
+    site: Id
+    personnel: PositiveCount
+
+
+class Trigger(Model):
+    """``when:``: a condition on the state of the run; exactly one key is given.
+
+    ``site_empty`` (the site holds no people and no equipment), ``phase_started``,
+    ``phase_closed``, ``in_theatre_below`` (personnel in theatre, the road included, below
+    N) or ``site_below`` (personnel at a site below N). Exactly one, and the names they give,
+    are checked in :mod:`sim.scenario.validation`.
+    """
+
+    site_empty: Id | None = None
+    phase_started: Id | None = None
+    phase_closed: Id | None = None
+    in_theatre_below: PositiveCount | None = None
+    site_below: SiteBelow | None = None
+
+    def given(self) -> list[str]:
+        """The condition keys given, in declared order (valid: exactly one)."""
+        return [k for k in CONDITIONS if getattr(self, k) is not None]
+
+    def describe(self) -> dict[str, object]:
+        """The condition as written, e.g. ``{"site_empty": "A"}`` (for reports)."""
+        return self.model_dump(exclude_none=True)
+
+
+CONDITIONS = ("site_empty", "phase_started", "phase_closed", "in_theatre_below", "site_below")
+"""The keys of ``when:``, in the order documented."""
+
+
 class EventBase(Model):
-    """The keys every event takes: its ``type``, when (``day`` or ``date``) and why.
+    """The keys every event takes: its ``type``, when (``day``, ``date`` or ``when``) and why.
 
     Each type is its own model below, adding only the keys that type uses; any other key is
     refused. Keys a type needs are optional here and checked in :mod:`sim.validation`, so
@@ -39,6 +78,8 @@ class EventBase(Model):
     type: EventType
     day: EventDay | None = None
     date: Date | None = None
+    when: Trigger | None = None
+    after_days: EventDay | None = None
     reason: str | None = None
     source: str | None = None
     cite: Cite = None

@@ -34,6 +34,18 @@ Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Cite = str | dict[str, str] | None
 
 
+def _priority(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(
+            f"priority must be an integer >= 0 and <= {MAX_COUNT} (lower is served first), got {value!r}"
+        )
+    return value
+
+
+Priority = Annotated[int, BeforeValidator(_priority)]
+"""A move's place in the order of service: an integer >= 0, lower served first."""
+
+
 def _no_number_dates(value: Any) -> Any:
     if isinstance(value, bool | int | float):
         raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")

@@ -393,9 +393,11 @@ def parse_event_option(text: str) -> dict[str, Any]:
             value: Any = [v.strip() for v in raw.split("|") if v.strip()]
         else:
             value = yaml.safe_load(raw) if raw.strip() else None
-        if "." in key:
-            head, sub = key.split(".", 1)
-            out.setdefault(head, {})[sub] = value
-        else:
-            out[key] = value
+        *heads, last = key.split(".")
+        node = out
+        for head in heads:  # equipment.air_defence=8, when.site_below.site=A
+            node = node.setdefault(head, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"{head!r} is given both as a value and as {key!r}")
+        node[last] = value
     return out

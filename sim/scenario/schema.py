@@ -16,9 +16,9 @@ or more source ids from the top-level ``sources`` (comma separated), or it begin
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from .events import (
     EVENT_MODELS,
@@ -47,6 +47,7 @@ from .fields import (
     Mode,
     Model,
     PositiveCount,
+    Priority,
     Real,
     Speed,
 )
@@ -55,10 +56,12 @@ __all__ = [
     "EVENT_MODELS",
     "PERSONNEL",
     "Aircraft",
+    "AircraftDuty",
     "CancelPhaseEvent",
     "Carrier",
     "CloseCrossingEvent",
     "Crossing",
+    "Duty",
     "Event",
     "EventBase",
     "Fleet",
@@ -128,6 +131,105 @@ class Breakdowns(Model):
     cite: Cite = None
 
 
+def _driving_hours(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 24:
+        raise ValueError(
+            "give the driving hours per vehicle in a calendar day: a number > 0 and <= 24 (e.g. 10), "
+            f"got {value!r}"
+        )
+    return float(value)
+
+
+def _window(value: Any) -> Any:
+    hours = value if isinstance(value, list | tuple) else None
+    if (
+        hours is None
+        or len(hours) != 2
+        or not all(isinstance(h, int | float) and not isinstance(h, bool) and 0 <= h <= 24 for h in hours)
+        or not Duty.day_hours((float(hours[0]), float(hours[1])))
+    ):
+        raise ValueError(
+            "give [start, end]: two different hours of the day from 0 to 24, e.g. [6, 20] for 06:00-20:00, "
+            f"or [20, 6] for a night window running past midnight; got {value!r}"
+        )
+    return (float(hours[0]), float(hours[1]))
+
+
+def _sorties(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000:
+        raise ValueError(
+            "give the sorties one aircraft may fly in a calendar day: a whole number, 1 to 1000 (e.g. 2), "
+            f"got {value!r}"
+        )
+    return value
+
+
+class Duty(Model):
+    """When a fleet's crews may drive: driving hours per vehicle per calendar day, and the
+    hours of the day in which driving is allowed (``[20, 6]`` runs past midnight)."""
+
+    hours_per_day: Annotated[float, BeforeValidator(_driving_hours)] | None = None
+    window: Annotated[tuple[float, float], BeforeValidator(_window)] | None = None
+    cite: Cite = None
+
+    @model_validator(mode="after")
+    def _needs_a_limit(self) -> Duty:
+        if self.hours_per_day is None and self.window is None:
+            raise ValueError(
+                "give hours_per_day:, window: or both (leave duty: out to drive around the clock)"
+            )
+        return self
+
+    @staticmethod
+    def day_hours(window: tuple[float, float] | None) -> tuple[tuple[float, float], ...]:
+        """The hours of the day a window covers, as sorted ``(from, to)`` intervals within
+        ``[0, 24]`` (none if it covers no time); no window covers the whole day."""
+        if window is None:
+            return ((0.0, 24.0),)
+        a, b = window
+        if a == b:
+            return ()
+        if a < b:
+            return ((a, b),)
+        return tuple(iv for iv in ((0.0, b), (a, 24.0)) if iv[1] > iv[0])
+
+    @staticmethod
+    def shared(
+        a: tuple[tuple[float, float], ...], b: tuple[tuple[float, float], ...]
+    ) -> tuple[tuple[float, float], ...]:
+        """The hours of the day in both ``a`` and ``b`` (intervals as :meth:`day_hours` gives)."""
+        out = [(max(x0, y0), min(x1, y1)) for x0, x1 in a for y0, y1 in b if min(x1, y1) > max(x0, y0)]
+        return tuple(sorted(out))
+
+    @staticmethod
+    def clash(windows: dict[str, tuple[float, float] | None]) -> tuple[str, str] | None:
+        """The first fleet (of fleet id → window) whose window shares no hour with those of
+        the fleets before it, and why that is refused; None if every window meets.
+
+        Vehicles of any fleets may form one convoy, which drives only inside every window.
+        """
+        common, seen = Duty.day_hours(None), list[str]()
+        for fid, window in windows.items():
+            if window is None:
+                continue
+            common = Duty.shared(common, Duty.day_hours(window))
+            if not common:
+                return fid, (
+                    f"shares no hour of the day with the window{'s' if len(seen) > 1 else ''} of "
+                    f"{', '.join(seen)}; their vehicles may form one convoy, which could never drive: "
+                    "make the windows overlap"
+                )
+            seen.append(fid)
+        return None
+
+
+class AircraftDuty(Model):
+    """Crew duty of an aircraft type: sorties (loaded or empty) per airframe per calendar day."""
+
+    sorties_per_day: Annotated[int, BeforeValidator(_sorties)]
+    cite: Cite = None
+
+
 class Carrier(Model):
     """What road fleets and aircraft types share: how many, where, what one trip carries,
     how fast, how long loading takes and what share is available."""
@@ -149,12 +251,14 @@ class Fleet(Carrier):
     empty_short_tons: Annotated[Real, Field(ge=0, le=1_000)] = 0.0
     availability_per: Literal["replication", "day"] = "replication"
     breakdowns: Breakdowns | None = None
+    duty: Duty | None = None
 
 
 class Aircraft(Carrier):
     """An aircraft type: airframes, what one sortie carries, and how fast it flies."""
 
     max_short_tons: Annotated[Real, Field(gt=0, le=1_000)] | None = None
+    duty: AircraftDuty | None = None
 
 
 class Closure(Model):
@@ -215,10 +319,11 @@ class Route(Model):
 
 
 class Convoy(Model):
-    """Rules that every convoy obeys."""
+    """Rules that every convoy obeys, and the order in which idle vehicles serve cargo."""
 
     max_vehicles: PositiveCount | None = None
     escort_teams: PositiveCount | None = None
+    dispatch: Literal["nearest", "farthest_from_destination", "largest_backlog"] = "nearest"
     cite: Cite = None
 
 
@@ -229,6 +334,7 @@ class Move(Model):
     to: Id
     keep: dict[Id, Count] = Field(default_factory=dict)
     mode: Mode | None = None
+    priority: Priority = 0
     cite: Cite = None
 
 

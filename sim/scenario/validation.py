@@ -12,12 +12,14 @@ from __future__ import annotations
 import graphlib
 from collections.abc import Iterable, Iterator
 
+from .events import CONDITIONS, Trigger
 from .network import Network
 from .problems import Path, suggest
 from .provenance import citation_problems
 from .schema import (
     PERSONNEL,
     CloseCrossingEvent,
+    Duty,
     OpenCrossingEvent,
     PauseEvent,
     ReinforceEvent,
@@ -73,6 +75,9 @@ def _check_fleets(s: Scenario) -> Iterator[Finding]:
         for cls in fleet.capacity:
             if cls not in classes:
                 yield ("fleets", fid, "capacity", cls), _ref("cargo class", cls, classes)
+    clash = Duty.clash({fid: f.duty.window for fid, f in s.fleets.items() if f.duty is not None})
+    if clash is not None:
+        yield ("fleets", clash[0], "duty", "window"), clash[1]
 
 
 def _check_routes(s: Scenario) -> Iterator[Finding]:
@@ -312,10 +317,18 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
     classes = set(s.classes)
     for i, ev in enumerate(s.events):
         here: Path = ("events", i)
-        if (ev.day is None) == (ev.date is None):
-            yield (*here, "day"), "give exactly one of day: (from day 0) or date: (YYYY-MM-DD)"
+        if ev.when is not None:
+            dated = ev.day is not None or ev.date is not None
+            yield from _check_when(s, ev.when, (*here, "when"), phases, dated)
+        elif (ev.day is None) == (ev.date is None):
+            yield (
+                (*here, "day"),
+                "give exactly one of day: (from day 0), date: (YYYY-MM-DD) or when: (a condition)",
+            )
         elif ev.date is not None and ev.date < s.start:
             yield (*here, "date"), f"{ev.date} is before the scenario start {s.start}"
+        if ev.after_days is not None and ev.when is None:
+            yield (*here, "after_days"), "after_days goes with when: (for a dated event, add it to day:)"
         for key in EVENT_NEEDS.get(ev.type, ()):
             if getattr(ev, key) is None:
                 yield here, f"a {ev.type} event needs {key.rstrip('_')}:"
@@ -339,6 +352,27 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
                 yield (*here, "crossing"), _ref("crossing", ev.crossing, s.crossings)
         elif ev.phase is not None and ev.phase not in phases:  # start_phase, cancel_phase
             yield (*here, "phase"), _ref("phase", ev.phase, phases)
+
+
+def _check_when(s: Scenario, when: Trigger, here: Path, phases: set[str], dated: bool) -> Iterator[Finding]:
+    """A ``when:`` has exactly one condition, names real sites and phases, and no day or date."""
+    if dated:
+        yield here, "give when: or day:/date:, not both (a conditional event fires when its condition holds)"
+    given = when.given()
+    if len(given) != 1:
+        got = " and ".join(given) if given else "none"
+        yield here, f"give exactly one condition ({', '.join(CONDITIONS)}); got {got}"
+    for key in given:
+        if key == "site_below":
+            assert when.site_below is not None
+            if when.site_below.site not in s.sites:
+                yield (*here, key, "site"), _ref("site", when.site_below.site, s.sites)
+        elif key in ("phase_started", "phase_closed"):
+            pid = getattr(when, key)
+            if pid not in phases:
+                yield (*here, key), _ref("phase", pid, phases)
+        elif key == "site_empty" and when.site_empty not in s.sites:
+            yield (*here, key), _ref("site", str(when.site_empty), s.sites)
 
 
 def _check_reinforce(s: Scenario, ev: ReinforceEvent, here: Path, classes: set[str]) -> Iterator[Finding]:
@@ -388,6 +422,8 @@ def _check_observations(s: Scenario) -> Iterator[Finding]:
                 )
             elif ob.site not in s.sites:
                 yield (*here, "site"), _ref("site", ob.site, s.sites)
+            elif ob.metric == "sites_open" and not dict(zip(s.sites, s.in_theatre(), strict=True))[ob.site]:
+                yield (*here, "site"), f"{ob.site} is not in theatre, so it is never counted as open"
         if ob.class_ is not None:
             if ob.metric != "equipment":
                 yield (*here, "class"), f"class goes with metric: equipment, not {ob.metric}"

@@ -189,12 +189,13 @@ def test_a_milestone_beyond_the_horizon_is_never_given_a_date(tmp_path: Path) ->
     assert after["overlaps"] is True and before["overlaps"] is False
 
 
-def test_a_key_with_no_measure_is_listed_not_scored(tmp_path: Path) -> None:
-    """``sites_open`` of a site outside the theatre (B) passes validation but has no series."""
+def test_sites_open_of_a_site_outside_the_theatre_is_refused(tmp_path: Path) -> None:
+    """``sites_open`` of a site outside the theatre (B) has no series: refused at its key."""
     evidence = [_ob("2026-01-02", "sites_open@B", value=1), OBSERVATIONS[0]]
-    card = sim.score(sim.load_scenario(worked(tmp_path, observations=evidence)), n=1, deterministic=True)
-    assert [o.status for o in card.observations] == ["no such measure", "scored"]
-    assert card.coverage.scored_observations == 1 and card.observations[0].crps is None
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(worked(tmp_path, observations=evidence))
+    assert [p.message for p in err.value.problems] == ["B is not in theatre, so it is never counted as open"]
+    assert str(err.value.problems[0]).split(": ")[1] == "observations[0].site"
 
 
 def test_uniform_distribution_percentiles_are_bounded(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ events:
 """
 BASE_LINES = BASE.count("\n")  # the first event starts on the next line
 
-COMMON = {"type", "day", "date", "reason", "source", "cite"}
+COMMON = {"type", "day", "date", "when", "after_days", "reason", "source", "cite"}
 OWN: dict[str, set[str]] = {
     "pause": {"sites", "phases", "days"},
     "resume": {"sites", "phases"},
@@ -152,7 +152,7 @@ def test_the_union_picks_the_model_by_type() -> None:
 # ----------------------------------------------------------------------------- own keys
 @pytest.mark.parametrize("kind", TYPES)
 def test_each_type_accepts_its_own_keys(tmp_path: Path, kind: str) -> None:
-    keys = {k: VALUE[k] for k in sorted(OWN[kind] | (COMMON - {"type", "day", "date"}))}
+    keys = {k: VALUE[k] for k in sorted(OWN[kind] | (COMMON - {"type", "day", "date", "when", "after_days"}))}
     if kind in ("start_phase", "cancel_phase"):
         keys["phase"] = "later"
     s = sim.load_scenario(write(tmp_path, event_text(kind, keys)))
@@ -263,15 +263,16 @@ def test_a_key_of_no_type_gets_the_types_keys_or_a_near_miss(tmp_path: Path) -> 
     )
     assert only_line(WORKED, ["pause:day=1,days=3,dayz=3"]) == (
         "--event:1: events[0].dayz: pause events take no 'dayz' key; "
-        "known: cite, date, day, days, phases, reason, sites, source, type"
+        "known: after_days, cite, date, day, days, phases, reason, sites, source, type, when"
     )
     assert only_line(WORKED, ["resume:day=1,days=3"]) == (
         "--event:1: events[0].days: resume events take no 'days' key (pause and close_crossing events do); "
-        "known: cite, date, day, phases, reason, sites, source, type"
+        "known: after_days, cite, date, day, phases, reason, sites, source, type, when"
     )
     assert only_line(WORKED, ["reinforce:day=1,to=A,from=B,personnel=5,sites=A"]) == (
         "--event:1: events[0].sites: reinforce events take no 'sites' key (pause and resume events do); "
-        "known: cite, date, day, equipment, from, from_stock, personnel, reason, source, to, type"
+        "known: after_days, cite, date, day, equipment, from, from_stock, personnel, reason, source, to, "
+        "type, when"
     )
 
 
@@ -366,8 +367,8 @@ def test_fleet_and_aircraft_share_a_base_and_add_their_own_keys() -> None:
     }
     assert issubclass(schema.Fleet, schema.Carrier) and issubclass(schema.Aircraft, schema.Carrier)
     assert keys(schema.Carrier) == shared
-    assert keys(schema.Fleet) - shared == {"empty_short_tons", "availability_per", "breakdowns"}
-    assert keys(schema.Aircraft) - shared == {"max_short_tons"}
+    assert keys(schema.Fleet) - shared == {"empty_short_tons", "availability_per", "breakdowns", "duty"}
+    assert keys(schema.Aircraft) - shared == {"max_short_tons", "duty"}
     fleet = schema.Fleet(count=1, based_at="A", capacity={"x": 1}, speed_kmh=10)
     plane = schema.Aircraft(count=1, based_at="A", capacity={"x": 1}, speed_kmh=10)
     for spec in (fleet, plane):
