@@ -27,6 +27,7 @@ from ..scenario.schema import PERSONNEL, Scenario
 from .demand import Demand
 from .lines import FleetSpec, Line, build_fleets, specialists_first
 from .ordering import Order
+from .pauses import Pauses
 from .streams import Streams
 
 TRANSIT = -1
@@ -55,9 +56,7 @@ class World:
     initial: list[int] = field(init=False)
     inflow: list[int] = field(init=False)
     disposed: dict[str, list[int]] = field(init=False)
-    paused_sites: dict[int, float] = field(default_factory=dict)
-    paused_phases: dict[int, float] = field(default_factory=dict)
-    paused_all: float = -1.0
+    pauses: Pauses = field(default_factory=Pauses)
     keep_override: dict[int, list[int]] = field(default_factory=dict)
     changes: list[tuple[float, int, int, int]] = field(default_factory=list)
     moved: list[tuple[float, int, int, int, str]] = field(default_factory=list)
@@ -158,36 +157,17 @@ class World:
 
     def pause(self, sites: list[int], phases: list[int], until: float) -> None:
         """No loading or leaving at ``sites`` / for ``phases`` (neither: everywhere) until ``until``."""
-        if not sites and not phases:
-            self.paused_all = max(self.paused_all, until)
-        for s in sites:
-            self.paused_sites[s] = max(self.paused_sites.get(s, -1.0), until)
-        for p in phases:
-            self.paused_phases[p] = max(self.paused_phases.get(p, -1.0), until)
+        self.pauses.hold(sites, phases, until)
         self._touch(*range(len(self.sites)))
 
     def resume(self, sites: list[int], phases: list[int], now: float) -> None:
         """End pauses on ``sites`` / ``phases`` now (neither: every pause)."""
-        if not sites and not phases:
-            self.paused_all = now
-            self.paused_sites = {k: min(v, now) for k, v in self.paused_sites.items()}
-            self.paused_phases = {k: min(v, now) for k, v in self.paused_phases.items()}
-        for s in sites:
-            self.paused_sites[s] = now
-        for p in phases:
-            self.paused_phases[p] = now
+        self.pauses.release(sites, phases, now)
         self._touch(*range(len(self.sites)))
 
     def pause_left(self, site: int, phases: set[int], now: float) -> float:
         """Hours until every pause that holds a convoy at ``site`` for ``phases`` ends."""
-        until = max(
-            [
-                self.paused_all,
-                self.paused_sites.get(site, -1.0),
-                *(self.paused_phases.get(p, -1.0) for p in phases),
-            ]
-        )
-        return 1e9 if until == float("inf") else max(0.0, until - now)
+        return self.pauses.left(site, phases, now)
 
     def _touch(self, *sites: int) -> None:
         self.demand.touch(*sites)
@@ -312,7 +292,7 @@ class World:
 
     def paused(self, site: int, phase: int, now: float) -> bool:
         """Whether loading for ``phase`` at ``site`` is paused at ``now``."""
-        return self._paused_until(site, phase) > now
+        return self.pauses.until(site, phase) > now
 
     def committed(self, site: int) -> list[int]:
         """Units at ``site`` that active lines still have to take away."""
@@ -368,7 +348,7 @@ class World:
         out = []
         valid = float("inf")
         for line in self.order.in_order(self.active_at[site]):
-            until = self._paused_until(site, line.phase)
+            until = self.pauses.until(site, line.phase)
             if until > now:
                 valid = min(valid, until)
                 continue
@@ -382,10 +362,6 @@ class World:
                 if units - skip > 0:
                     out.append((line, c, units - skip))
         return out, valid
-
-    def _paused_until(self, site: int, phase: int) -> float:
-        until = max(self.paused_all, self.paused_sites.get(site, -1.0))
-        return max(until, self.paused_phases.get(phase, -1.0)) if phase >= 0 else until
 
     # ----------------------------------------------------------------- state changes
     def load(self, line: Line, cls: int, units: int) -> None:
