@@ -57,6 +57,7 @@ def build_result(eng: Finished) -> Result:
         if any(left):
             remaining[sid] = {w.classes[c]: n for c, n in enumerate(left) if n}
     raw = measures.from_run(w, eng.log.convoys, days)
+    count_work_in_progress(eng, end)
     usages = resource_usages(eng)
     horizon = max(end, 1e-9)
     utilisation = {u.name: round(u.utilisation(0.0, horizon), 4) for u in usages}
@@ -160,6 +161,23 @@ def not_finished(eng: Finished) -> list[str]:
                 "(no vehicle could take its cargo)"
             )
     return out
+
+
+def count_work_in_progress(eng: Finished, end: float) -> None:
+    """Vehicles still on a task when the run stops (at the horizon) were busy until then.
+
+    A convoy's vehicles are booked busy when they are released; one that is loading,
+    waiting, on the road or unloading at the end has not been released, so its vehicles are
+    booked here, from when the convoy formed to the end. (A vehicle left behind for repair
+    and still on its way is not counted.)
+    """
+    index = {f.id: f.index for f in eng.world.fleets}
+    usage = eng.resources.fleet_usage
+    for rec in eng.log.convoys:
+        if rec.unloaded_h is None and end > rec.formed_h:
+            for fid, n in rec.vehicles.items():
+                if fid in index:
+                    usage[index[fid]].add(rec.formed_h, end, float(n))
 
 
 def resource_usages(eng: Finished) -> list[Usage]:
