@@ -46,7 +46,10 @@ def budget(test: str) -> settings:
 
 
 def _hours(ev: sim.scenario.schema.Event, start: Any) -> float:
-    return ev.day * 24.0 if ev.day is not None else float((ev.date - start).days) * 24.0
+    """When a dated event is due; a conditional event (``when``) has no date: infinity."""
+    if ev.day is not None:
+        return ev.day * 24.0
+    return math.inf if ev.date is None else float((ev.date - start).days) * 24.0
 
 
 def _inflow(s: sim.Scenario, until: float, inclusive: bool) -> list[int]:
