@@ -29,7 +29,7 @@ import numpy as np
 from ..engine import measures
 from ..engine.results import rounded
 from ..scenario.schema import Scenario
-from .columns import COLUMNS, CURVE, MEASURES, SCALE, Column, Unit, ids, in_unit, shapes
+from .columns import COLUMNS, CURVE, MEASURES, SCALE, Column, Unit, column, ids, in_unit, shapes
 from .plan import RunPlan
 from .stats import bands, censored_percentile, describe
 from .store import RunStore
@@ -153,7 +153,7 @@ class Ensemble:
         mask = np.append(np.array(s.in_theatre(), dtype=bool), True)
         names = [*s.sites, "in_transit", "in_theatre"]
         out: dict[str, dict[str, list[np.ndarray]]] = {name: {} for name in names}
-        per_day = max(1, self.n * cols * 4)
+        per_day = max(1, self.n * cols * np.dtype(column(CURVE).dtype).itemsize)
         step = max(1, min(n_days, BLOCK_BYTES // per_day))
         for lo in range(0, n_days, step):
             block = self.store.block(self.point, self.n, CURVE, (n_days, cols), slice(lo, lo + step))

@@ -203,14 +203,20 @@ class RunStore:
         return out
 
     def block(self, point: int, n: int, name: str, shape: tuple[int, ...], rows: slice) -> np.ndarray:
-        """One array column of replications ``0..n-1``, each cut to ``[rows]``: a block of days."""
+        """One array column of replications ``0..n-1``, each cut to ``[rows]``: a block of days.
+
+        Each replication's blob is copied into the block as it is read and then let go, so the
+        memory needed is the block's, not the whole column's.
+        """
         c = column(name)
         query = f"SELECT {c.name} FROM runs WHERE point=? AND rep<? ORDER BY rep"
-        blocks = [
-            np.frombuffer(blob, _blob_dtype(c)).reshape(shape)[rows]
-            for (blob,) in self.db.execute(query, (point, n))
-        ]
-        return np.stack(blocks) if blocks else np.zeros((0, *shape), dtype=c.dtype)[:, rows]
+        cut = (len(range(shape[0])[rows]), *shape[1:])
+        out = np.empty((n, *cut), dtype=c.dtype)
+        k = 0
+        for (blob,) in self.db.execute(query, (point, n)):
+            out[k] = np.frombuffer(blob, _blob_dtype(c)).reshape(shape)[rows]
+            k += 1
+        return out[:k]
 
     def finalize(self) -> None:
         """Rewrite a finished store canonically, so equal results give equal bytes.
