@@ -3,7 +3,9 @@
 Each :class:`Column` of :data:`COLUMNS` names one per-replication output and says
 
 * what it is: a numpy ``dtype`` and a ``shape`` kind: a ``scalar``, one value ``per_phase``
-  (file order), one ``per_site`` (declared order), or the daily personnel ``curve``
+  (file order), one ``per_site`` (declared order), one ``per_drawn`` (each count or rate given
+  as a distribution, by dotted path in file order: :mod:`sim.scenario.drawn`), or the daily
+  personnel ``curve``
   (``floor(horizon_days) + 1`` days x (sites + 1), the last column on the road);
 * how to take it from a :class:`~sim.engine.results.Result` (``take``); ``None`` means "not
   reached" and is allowed only where ``nullable``; it becomes NaN in arrays and NULL in SQL;
@@ -30,12 +32,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..engine import measures
+from ..scenario.drawn import drawn
 
 if TYPE_CHECKING:
     from ..engine.results import Result
     from ..scenario.schema import Scenario
 
-Shape = Literal["scalar", "per_phase", "per_site", "per_milestone", "curve", "measures"]
+Shape = Literal["scalar", "per_phase", "per_site", "per_milestone", "per_drawn", "curve", "measures"]
 Unit = Literal["days", "weeks"]
 
 # Hours to a reporting unit, as the statistics scale them (describe(hours, SCALE[unit])).
@@ -126,6 +129,13 @@ COLUMNS: tuple[Column, ...] = (
         runs=(("milestone_{id}_day", "days"),),
         summary=(("milestones.{id}.day", "days"),),
     ),
+    Column(
+        "drawn",
+        "float64",
+        "per_drawn",
+        lambda r: list(r.drawn.values()),
+        runs=(("drawn_{id}", None),),
+    ),
     Column(CURVE, "int64", "curve", _curve),
     Column(MEASURES, "float64", "measures", measures.table),
 )
@@ -155,6 +165,8 @@ def shape_of(col: Column, scenario: Scenario) -> tuple[int, ...]:
         return (len(scenario.sites),)
     if col.shape == "per_milestone":
         return (len(scenario.milestones),)
+    if col.shape == "per_drawn":
+        return (len(drawn(scenario)),)
     days = int(np.floor(scenario.horizon_days)) + 1
     if col.shape == "measures":
         return (days, len(measures.keys(scenario)))
@@ -167,13 +179,15 @@ def shapes(scenario: Scenario) -> dict[str, tuple[int, ...]]:
 
 
 def ids(col: Column, scenario: Scenario) -> list[str]:
-    """What ``{id}`` takes in ``col``'s templates: phase ids, site ids, or ``[""]``."""
+    """What ``{id}`` takes in ``col``'s templates: phase or site ids, paths, or ``[""]``."""
     if col.shape == "per_phase":
         return [p.id for p in scenario.phases]
     if col.shape == "per_site":
         return list(scenario.sites)
     if col.shape == "per_milestone":
         return [f"{m.percent:g}pct" for m in scenario.milestones]
+    if col.shape == "per_drawn":
+        return list(drawn(scenario))
     return [""]
 
 

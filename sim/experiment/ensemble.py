@@ -34,7 +34,7 @@ from .plan import RunPlan
 from .stats import bands, censored_percentile, describe
 from .store import RunStore
 
-BLOCK_BYTES = 64 * 2**20
+BLOCK_BYTES = 16 * 2**20
 QUANTILES = ("p10", "p50", "p90")
 MEASURE_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 """The percentiles of ``metric_bands.csv``, in its column order."""

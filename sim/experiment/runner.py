@@ -26,10 +26,11 @@ imported only when asked for).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import signal
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Unpack
 
@@ -79,9 +80,21 @@ def _run_shared(context: Context, point: int, start: int, stop: int) -> ChunkRes
 OnResult = Callable[[ChunkResult], None]
 
 
-def _drain(futures: Iterable[Future[ChunkResult]], on_result: OnResult) -> None:
-    for fut in as_completed(list(futures)):
-        on_result(fut.result())
+def _drain(
+    submit: Callable[[Task], Future[ChunkResult]], tasks: Sequence[Task], window: int, on_result: OnResult
+) -> None:
+    """Keep at most ``window`` tasks in flight, handing each result on as it completes.
+
+    A finished chunk is dropped as soon as it is stored: neither the task list's futures nor
+    their results accumulate, so memory does not grow with the number of replications.
+    """
+    queue = iter(tasks)
+    running: set[Future[ChunkResult]] = {submit(t) for t in itertools.islice(queue, window)}
+    while running:
+        done, running = wait(running, return_when=FIRST_COMPLETED)
+        for fut in done:
+            on_result(fut.result())
+        running |= {submit(t) for t in itertools.islice(queue, len(done))}
 
 
 def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
@@ -98,7 +111,7 @@ def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, o
             max_workers=plan.jobs, initializer=_init_worker, initargs=(scenarios, plan)
         )
         try:
-            _drain((pool.submit(_run_task, *t) for t in tasks), on_result)
+            _drain(lambda t: pool.submit(_run_task, *t), tasks, 4 * plan.jobs, on_result)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -128,7 +141,7 @@ def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, o
     try:
         context = client.scatter((scenarios, plan), broadcast=True)
         pool = client.get_executor(pure=False)
-        _drain((pool.submit(_run_shared, context, *t) for t in tasks), on_result)
+        _drain(lambda t: pool.submit(_run_shared, context, *t), tasks, 4 * max(1, plan.jobs), on_result)
     finally:
         client.close()
         if cluster is not None:

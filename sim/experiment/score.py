@@ -51,7 +51,7 @@ MILESTONE_QUANTILES = (5, 10, 50, 90, 95)
 DEFAULT_N = 200
 ALPHA = 0.2
 """The interval score is that of the central 80 % interval, P10-P90."""
-BLOCK_BYTES = 64 * 2**20
+BLOCK_BYTES = 16 * 2**20
 
 Status = Literal["scored", "before day 0", "after the horizon", "no such measure"]
 
