@@ -30,9 +30,15 @@ def dotted(path: Sequence[str | int]) -> str:
             out += f"[{part}]"
         else:
             text = str(part)
-            text = text if text.isprintable() else repr(text)  # never break the one-line format
+            if not text.isprintable() or _ambiguous(text):  # never break or blur the format
+                text = repr(text)
             out += ("." if out else "") + text
     return out or TOP
+
+
+def _ambiguous(text: str) -> bool:
+    """Whether a key, printed bare, could be misread as part of the path or the message."""
+    return not text or text != text.strip() or ":" in text or "." in text or "[" in text
 
 
 @dataclass(frozen=True, order=True)

@@ -152,26 +152,46 @@ def _check_characters(file: str, text: str) -> None:
         )
 
 
+_FAST_PARSER: Any = getattr(yaml, "CSafeLoader", None)
+"""libyaml's parser, where PyYAML was built with it: the depth check reads only events."""
+
+
 def _check_depth(file: str, text: str) -> None:
-    depth = 0
+    """Refuse nesting deeper than :data:`MAX_DEPTH`, on the event stream, before composing.
+
+    The events are read with libyaml where it is available (several times faster); if it
+    finds the text malformed, the pure-Python parser reads it again, so that a syntax error
+    is always reported with the same message and line.
+    """
+    if _FAST_PARSER is not None:
+        try:
+            _deepest(file, yaml.parse(text, Loader=_FAST_PARSER))
+            return
+        except yaml.YAMLError:
+            pass
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1 if event.start_mark else 1
-                    raise _fail(
-                        file,
-                        line,
-                        (),
-                        f"nesting is deeper than {MAX_DEPTH} levels; a scenario needs a handful",
-                    )
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                depth -= 1
+        _deepest(file, yaml.parse(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_problem(file, exc) from None
     except yaml.YAMLError as exc:
         raise _fail(file, 1, (), f"is not valid YAML: {exc}") from None
+
+
+def _deepest(file: str, events: Any) -> None:
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise _fail(
+                    file,
+                    line,
+                    (),
+                    f"nesting is deeper than {MAX_DEPTH} levels; a scenario needs a handful",
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
 
 
 def _yaml_problem(file: str, exc: yaml.MarkedYAMLError) -> ScenarioError:
