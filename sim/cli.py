@@ -105,45 +105,45 @@ def _summary_table(s: Scenario) -> Table:
     t = Table(title=f"{s.name} — valid", title_justify="left", show_header=True)
     t.add_column("part")
     t.add_column("contents")
-    from .scenario.fields import PERSONNEL
+    from .scenario.fields import PERSONNEL, middle, shown, shown_each, total
 
     classes = [c for c in s.classes if c != PERSONNEL]
-    people = sum(site.personnel for site in s.sites.values())
     t.add_row("start / horizon", f"{s.start.isoformat()} (day 0), {s.horizon_days:g} days")
     t.add_row(
         "sites",
         f"{len(s.sites)}: "
         + ", ".join(
-            f"{sid} ({site.personnel:,} people)" if site.personnel else sid for sid, site in s.sites.items()
+            f"{sid} ({shown(x.personnel)} people)" if x.personnel else sid for sid, x in s.sites.items()
         ),
     )
-    t.add_row("personnel", f"{people:,}")
+    t.add_row("personnel", total([site.personnel for site in s.sites.values()]))
     for c in classes:
-        n = sum(site.equipment.get(c, 0) for site in s.sites.values())
+        n = [site.equipment.get(c, 0) for site in s.sites.values()]
         tons = s.cargo[c].short_tons
-        t.add_row(f"equipment: {c}", f"{n:,}" + (f" ({n * tons:,.0f} short tons)" if tons else ""))
+        t.add_row(
+            f"equipment: {c}", total(n) + (f" ({sum(map(middle, n)) * tons:,.0f} short tons)" if tons else "")
+        )
     for fid, f in s.fleets.items():
         cap = ", ".join(f"{k} {v}" for k, v in f.capacity.items())
-        t.add_row(f"fleet: {fid}", f"{f.count} vehicles at {f.based_at}; carries {cap}")
-    t.add_row("routes", f"{len(s.routes)}: " + ", ".join(f"{r.from_}–{r.to} {r.km:g} km" for r in s.routes))
+        t.add_row(f"fleet: {fid}", f"{shown(f.count)} vehicles at {f.based_at}; carries {cap}")
+    legs = ", ".join(f"{r.from_}–{r.to} {shown(r.km)} km" for r in s.routes)
+    t.add_row("routes", f"{len(s.routes)}: {legs}")
     for ph in s.phases:
         when = f"after {', '.join(ph.after)}" if ph.after else f"day {ph.start_day or 0:g}"
         moves = "; ".join(
-            f"{m.from_} → {m.to}" + (f" keep {dict(m.keep)}" if m.keep else "") for m in ph.moves
+            f"{m.from_} → {m.to}" + (f" keep {shown_each(m.keep)}" if m.keep else "") for m in ph.moves
         )
         t.add_row(f"phase: {ph.id}", f"{when}: {moves}")
     for aid, ac in s.aircraft.items():
         cap = ", ".join(f"{k} {v}" for k, v in ac.capacity.items())
-        t.add_row(f"aircraft: {aid}", f"{ac.count} at {ac.based_at}; a sortie carries {cap}")
-    fields = [
-        f"{sid} ({site.airfield.sorties_per_day:g}/day)" for sid, site in s.sites.items() if site.airfield
-    ]
+        t.add_row(f"aircraft: {aid}", f"{shown(ac.count)} at {ac.based_at}; a sortie carries {cap}")
+    fields = [f"{sid} ({shown(x.airfield.sorties_per_day)}/day)" for sid, x in s.sites.items() if x.airfield]
     if fields:
         t.add_row("airfields", ", ".join(fields))
     for cid, cr in s.crossings.items():
         rules = [
-            f"{cr.convoys_per_day:g} convoys/day" if cr.convoys_per_day else "",
-            f"{cr.vehicles_per_hour:g} vehicles/h" if cr.vehicles_per_hour else "",
+            f"{shown(cr.convoys_per_day)} convoys/day" if cr.convoys_per_day else "",
+            f"{shown(cr.vehicles_per_hour)} vehicles/h" if cr.vehicles_per_hour else "",
             f"open {cr.open_hours[0]:g}-{cr.open_hours[1]:g} h" if cr.open_hours else "",
             f"max {cr.max_short_tons:g} short tons" if cr.max_short_tons else "",
             f"{len(cr.closures)} closure window(s)" if cr.closures else "",
@@ -151,14 +151,15 @@ def _summary_table(s: Scenario) -> Table:
         t.add_row(f"crossing: {cid}", "; ".join(r for r in rules if r) or "no limits")
     rules = [
         f"at most {s.convoy.max_vehicles} vehicles" if s.convoy.max_vehicles else "",
-        f"{s.convoy.escort_teams} escort teams" if s.convoy.escort_teams else "",
+        f"{shown(s.convoy.escort_teams)} escort teams" if s.convoy.escort_teams else "",
     ]
     if any(rules):
         t.add_row("convoys", "; ".join(r for r in rules if r))
     for sid, site in s.sites.items():
         for cls, share in site.disposition.items():
             t.add_row(
-                f"disposition: {sid}", f"{cls}: transfer {share.transfer:.0%}, destroy {share.destroy:.0%}"
+                f"disposition: {sid}",
+                f"{cls}: transfer {shown(share.transfer, '.0%')}, destroy {shown(share.destroy, '.0%')}",
             )
     for ev in s.events:
         when = f"day {ev.day:g}" if ev.day is not None else str(ev.date)

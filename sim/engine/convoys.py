@@ -39,9 +39,10 @@ import simpy
 
 from ..scenario.network import Leg, Network
 from ..scenario.schema import Scenario
-from .dispatch import ConvoyOrder, VehicleLoad
+from . import self_propelled
 from .duty import Airframe, ConvoyDuty
 from .lines import FleetSpec
+from .orders import ConvoyOrder, VehicleLoad
 from .resources import Resources
 from .results import ConvoyRecord
 from .runlog import RunLog
@@ -96,8 +97,11 @@ def run_order(run: Run, order: ConvoyOrder) -> Proc:
     """The process of one convoy or sortie, from loading to release.
 
     With crew duty, its vehicles' (or aircraft's) duty records are taken now, while the plan
-    that formed it is carried out, so the next plan sees them gone.
+    that formed it is carried out, so the next plan sees them gone. Self-propelled units
+    run :func:`sim.engine.self_propelled.steps` instead.
     """
+    if order.self_propelled is not None:
+        return self_propelled.steps(run, order, travel)
     roster = run.resources.duty
     duty: ConvoyDuty | None = None
     plane: Airframe | None = None
@@ -188,10 +192,12 @@ def travel(
     behind, turned back?). With ``duty``, driving stops where a duty limit is reached and
     resumes when allowed; crossings, delays and breakdown halts are not driving."""
     env, w, st = run.env, run.world, run.streams
-    fleets = sorted({v.fleet for v in order.vehicles})
-    speed = max(
-        MIN_SPEED_KMH, min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets)
-    )
+    if order.self_propelled is not None:
+        drawn = self_propelled.speed(w, st, order.self_propelled)
+    else:
+        fleets = sorted({v.fleet for v in order.vehicles})
+        drawn = min(st.draw(w.fleets[f].spec.speed_kmh, "speed", w.fleets[f].id) for f in fleets)
+    speed = max(MIN_SPEED_KMH, drawn)
     legs = choose_path(run, order, speed)
     crossings = run.resources.crossings
     drive = 0.0
@@ -268,8 +274,10 @@ def choose_path(run: Run, order: ConvoyOrder, speed: float) -> tuple[Leg, ...]:
 
 def breakdowns(run: Run, order: ConvoyOrder, km: float) -> tuple[float, list[VehicleLoad], list[VehicleLoad]]:
     """Hours the whole convoy halts for repairs, the vehicles arriving together, and the
-    vehicles it leaves behind (one group each)."""
+    vehicles it leaves behind (one group each). Self-propelled units do not break down."""
     st, w, log = run.streams, run.world, run.log
+    if order.self_propelled is not None:
+        return 0.0, list(order.vehicles), []
     hold = 0.0
     main: list[VehicleLoad] = []
     left: list[VehicleLoad] = []

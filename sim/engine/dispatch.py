@@ -17,6 +17,10 @@ The rules (``docs/model.md`` states them for users):
    is flown when the cargo must go by air, or when its estimated arrival (fly in if needed,
    wait for a departure slot, load, fly, unload) is no later than the best road estimate
    (the nearest idle road vehicle's drive in, load, drive, unload). One class per sortie.
+   A self-propelled class flies only when its mode (the move's, else the class's) is ``air``.
+1b. **Self-propelled units leave** (:mod:`sim.engine.self_propelled`): at each site with
+   loadable units of a self-propelled class, in declared order, they form their own convoys
+   with riders of their line. Such a class is never put on trucks (steps 2 and 3).
 2. **Load where you stand.** At each site, in declared order, idle road vehicles take the
    cargo waiting there: classes in declared order with personnel last, each class given to
    the fleets that carry the fewest classes first (specialists before generalists), then the
@@ -39,49 +43,19 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..scenario.distributions import central
 from ..scenario.network import Network
 from .lines import FleetSpec, Line
+from .orders import ConvoyOrder, VehicleLoad
 from .resources import Resources
+from .self_propelled import drive_off
 from .tiers import SMALL_TIER, air_idle, carried, in_order, nearest_pairs
 from .world import World
 
 Admit = Callable[[Line], bool] | None
 """Which lines' cargo a step may serve (one tier's); None: all."""
-
-
-@dataclass
-class VehicleLoad:
-    """``count`` vehicles of one fleet, each carrying ``units`` of ``cls`` for ``line``.
-
-    ``line`` is None when they drive empty to fetch cargo.
-    """
-
-    fleet: int
-    line: Line | None
-    cls: int
-    units: int
-    count: int = 1
-
-
-@dataclass
-class ConvoyOrder:
-    """A convoy (or one aircraft sortie) to start now."""
-
-    origin: int
-    dest: int
-    loaded: bool
-    vehicles: list[VehicleLoad]
-    mode: str = "road"
-    avoid: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def size(self) -> int:
-        """Number of vehicles."""
-        return sum(v.count for v in self.vehicles)
 
 
 class Theatre(Protocol):
@@ -374,6 +348,10 @@ def plan(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrde
     if not world.order.uniform:
         return _by_tier(world, th, max_vehicles)
     orders = _airlift(world, th)
+    if world.drivers:
+        wanting = world.road_wanting(th.now)
+        for site in sorted(s for s, cs in wanting.items() if not cs.isdisjoint(world.drivers)):
+            orders.extend(drive_off(world, th.network, th.now, site, max_vehicles))
     for site in sorted(s for s in world.road_pools if world.active_at[s]):
         orders.extend(_load_here(world, th, site, max_vehicles))
     orders.extend(_reposition(world, th, max_vehicles))
@@ -381,15 +359,20 @@ def plan(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrde
 
 
 def _by_tier(world: World, th: Theatre, max_vehicles: int | None) -> list[ConvoyOrder]:
-    """The three steps for each tier in turn, first served first, while anything is idle."""
+    """The steps for each tier in turn, first served first, while anything is idle (or
+    some class is self-propelled)."""
     flying, able = air_idle(world), carried(world)
     orders: list[ConvoyOrder] = []
     for key, tier, airfields in in_order(world, th.now, flying):
-        if not flying and not able:
+        if not flying and not able and not world.drivers:
             break
         if flying and airfields:
             orders.extend(_airlift(world, th, airfields, world.order.admits(key)))
             flying = air_idle(world)
+        if tier is not None and not world.drivers.isdisjoint(tier.classes):
+            admit = world.order.admits(key)
+            for site in sorted(s for s, cs in tier.sites.items() if not cs.isdisjoint(world.drivers)):
+                orders.extend(drive_off(world, th.network, th.now, site, max_vehicles, admit))
         if tier is None or able.isdisjoint(tier.classes):
             continue  # no idle road vehicle can carry what this tier has
         admit = world.order.admits(key)

@@ -4,7 +4,9 @@ Processes:
 
 * one per **phase**: waits for ``start_day`` and for every phase in ``after`` to close (or a
   ``start_phase`` event), then opens the phase's movement requirements; disposition shares
-  are processed on site by the site's disposal teams;
+  are processed on site by the site's disposal teams, and units that need preparation are
+  queued on the site's preparation teams (:mod:`sim.engine.preparation`);
+* one per site with a ``ready_day``: the instant its cargo may first be loaded;
 * one per dated **policy event** (:mod:`sim.engine.policy`), at its time; an event with
   ``when:`` waits in the :class:`~sim.engine.triggers.Watch` until its condition holds (then
   at once, or a process waits ``after_days``);
@@ -38,9 +40,10 @@ import simpy
 from ..scenario.distributions import Distribution
 from ..scenario.network import Network, great_circle_km
 from ..scenario.schema import Event, Scenario
-from . import convoys, dispatch, metrics, policy, triggers
+from . import convoys, dispatch, metrics, policy, preparation, triggers
 from .lines import FleetSpec, Line
 from .phases import PhaseBoard
+from .realise import realise
 from .resources import Resources
 from .results import Result
 from .runlog import RunLog
@@ -75,7 +78,8 @@ class Engine:
     """One replication of one scenario."""
 
     def __init__(self, scenario: Scenario, streams: Streams, *, audit: bool = False) -> None:
-        self.scenario = s = scenario
+        self.scenario, self.drawn = realise(scenario, streams)  # counts drawn once per replication
+        s = self.scenario
         self.streams = streams
         self.env = simpy.Environment()
         self.network = Network.of(s)
@@ -121,6 +125,7 @@ class Engine:
         for f in self.world.fleets:
             if f.mode == "road" and f.spec.availability_per == "day":
                 self.env.process(self._daily_availability(f))
+        preparation.start_ready(self)  # sites with a ready_day
         self.maybe_stop()
         horizon = self.env.timeout(self.scenario.horizon_days * 24.0)
         horizon.callbacks.append(self._at_horizon)
@@ -220,6 +225,7 @@ class Engine:
             keep = [mv.keep.get(c, 0) for c in w.classes]
             line, jobs = w.open_line(i, w.sites.index(mv.from_), w.sites.index(mv.to), keep, mv.mode)
             lines.append(line)
+            preparation.prepare(self, line)  # sites with prepare: units wait for their teams
             if jobs:
                 self.env.process(self._dispose(line, jobs))
         self.phases.opened(i, self.env.now, lines)
@@ -358,5 +364,5 @@ def simulate(
         engine = Engine(scenario, Streams(seed, replication, deterministic=deterministic), audit=audit)
         engine.run()
         result = engine.result()
-    result.runtime_s = time.perf_counter() - t0
+    result.runtime_s, result.drawn = time.perf_counter() - t0, engine.drawn
     return result

@@ -7,8 +7,9 @@
   whichever is longer; the convoy itself is through after ``vehicles / vehicles_per_hour``.
 * :class:`Escorts` — the security teams without which a loaded convoy cannot leave.
 * :class:`Airfield` — departure slots, one every ``24 / sorties_per_day`` hours.
-* :class:`Teams` — a site's loading (or disposal) teams: a FIFO ``k``-server queue computed
-  arithmetically by :class:`TeamLedger`, without kernel events.
+* :class:`Teams` — a site's loading, disposal or preparation teams: a FIFO ``k``-server queue
+  computed arithmetically by :class:`TeamLedger`, without kernel events, working only inside
+  the site's ``work_hours`` when it has them (:func:`work_stretches`).
 * :class:`Usage` — busy intervals of any resource, from which utilisation over any window
   (the whole run, one phase, one day) is computed.
 * crew duty — a :class:`~sim.engine.duty.DutyRoster` (``Resources.duty``) when any fleet or
@@ -30,8 +31,8 @@ import numpy as np
 import simpy
 
 from ..scenario.schema import Crossing as CrossingSpec
-from ..scenario.schema import Scenario
-from .duty import DutyRoster
+from ..scenario.schema import Duty, Scenario
+from .duty import EPS, DutyRoster, Window
 
 
 class Usage:
@@ -208,22 +209,57 @@ class Escorts:
         self.resource.release(req)
 
 
+def work_window(hours: tuple[float, float] | None) -> Window | None:
+    """The site's ``work_hours`` as a window (None: around the clock)."""
+    window = Window(Duty.day_hours(hours)) if hours is not None else None
+    return None if window is None or window.always else window
+
+
+def work_stretches(window: Window, start: float, hours: float) -> list[tuple[float, float]]:
+    """The stretches of time in which a job of ``hours`` working hours, taken up at ``start``,
+    is done: it starts at the first opening at or after ``start`` and, cut off when the
+    window closes, resumes at its next opening. The last stretch ends when the job is done."""
+    out: list[tuple[float, float]] = []
+    t, left = window.next_open(start), hours
+    while True:
+        run = window.open_for(t)
+        if run <= 0.0:  # a rounding error a hair before an opening
+            t = window.next_open(t + EPS)
+            continue
+        if left <= run + EPS:
+            out.append((t, t + left))
+            return out
+        out.append((t, t + run))
+        left -= run
+        t = window.next_open(t + run)
+
+
 class TeamLedger:
-    """FIFO loading teams at a site, computed without kernel events.
+    """FIFO teams at a site, computed without kernel events.
 
     Jobs are requested in time order (the simulation runs forward), so giving each job the
     earliest-free team, no earlier than the request, is exactly a FIFO ``k``-server queue.
-    ``None`` teams means no limit.
+    ``None`` teams means no limit. With a work ``window`` a job of ``d`` hours counts ``d``
+    working hours (:func:`work_stretches`); every team keeps the same hours, so the
+    earliest-free team is still the first to start.
     """
 
-    def __init__(self, teams: int | None) -> None:
+    def __init__(self, teams: int | None, window: Window | None = None) -> None:
         self.teams = teams
+        self.window = window
         self._free: list[float] = [0.0] * teams if teams else []
 
     def schedule(self, now: float, durations: np.ndarray) -> np.ndarray:
         """Finish time of each job, in the order given."""
+        return self.book(now, durations)[0]
+
+    def book(self, now: float, durations: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]] | None]:
+        """Finish time of each job, in the order given, and with a work window every job's
+        working stretches (None: each job works from its finish less its duration)."""
+        if self.window is not None:
+            return self._book_in_hours(self.window, now, durations)
         if not self.teams:
-            return now + durations
+            return now + durations, None
         free = self._free
         out = []
         for d in durations.tolist():
@@ -231,7 +267,21 @@ class TeamLedger:
             end = (now if now > first else first) + d
             heapq.heapreplace(free, end)
             out.append(end)
-        return np.array(out, dtype=float)
+        return np.array(out, dtype=float), None
+
+    def _book_in_hours(
+        self, window: Window, now: float, durations: np.ndarray
+    ) -> tuple[np.ndarray, list[tuple[float, float]]]:
+        free, out, stretches = self._free, [], []
+        for d in durations.tolist():
+            start = max(now, free[0]) if self.teams else now
+            job = work_stretches(window, start, d)
+            end = job[-1][1]
+            if self.teams:
+                heapq.heapreplace(free, end)
+            out.append(end)
+            stretches += job
+        return np.array(out, dtype=float), stretches
 
     def busy_until(self) -> float:
         """When the last scheduled job finishes."""
@@ -239,17 +289,21 @@ class TeamLedger:
 
 
 class Teams:
-    """A site's teams (loading or disposal) and how busy they were."""
+    """A site's teams (loading, disposal or preparation) and how busy they were."""
 
-    def __init__(self, name: str, teams: int | None) -> None:
-        self.ledger = TeamLedger(teams)
+    def __init__(self, name: str, teams: int | None, window: Window | None = None) -> None:
+        self.ledger = TeamLedger(teams, window)
         self.usage = Usage(name, float(teams or 0))
 
     def schedule(self, now: float, durations: np.ndarray) -> np.ndarray:
-        """Finish time of each job (FIFO on the teams); busy time is recorded."""
-        finish = self.ledger.schedule(now, durations)
+        """Finish time of each job (FIFO on the teams); busy time (working hours only) is recorded."""
+        finish, stretches = self.ledger.book(now, durations)
         if self.usage.capacity > 0:
-            self.usage.add_many(finish - durations, finish)
+            if stretches is None:
+                self.usage.add_many(finish - durations, finish)
+            elif stretches:
+                rows = np.array(stretches, dtype=float)
+                self.usage.add_many(rows[:, 0], rows[:, 1])
         return finish
 
 
@@ -284,8 +338,19 @@ class Resources:
             Airfield(sid, site.airfield.sorties_per_day if site.airfield else None)
             for sid, site in s.sites.items()
         ]
-        self.loading = [Teams(f"loading:{sid}", site.loading_teams) for sid, site in s.sites.items()]
-        self.disposal = [Teams(f"disposal:{sid}", site.disposal_teams) for sid, site in s.sites.items()]
+        hours = [work_window(site.work_hours) for site in s.sites.values()]
+        self.loading = [
+            Teams(f"loading:{sid}", site.loading_teams, hours[k])
+            for k, (sid, site) in enumerate(s.sites.items())
+        ]
+        self.disposal = [
+            Teams(f"disposal:{sid}", site.disposal_teams, hours[k])
+            for k, (sid, site) in enumerate(s.sites.items())
+        ]
+        self.preparation = [
+            Teams(f"preparation:{sid}", site.prepare.teams if site.prepare else None, hours[k])
+            for k, (sid, site) in enumerate(s.sites.items())
+        ]
         self.fleet_usage = [Usage(f"fleet:{fid}", float(count)) for fid, count in fleets]
         self.duty = DutyRoster.build(s, fleets)
 
@@ -296,4 +361,5 @@ class Resources:
         out += [t.usage for t in self.loading if t.usage.capacity > 0]
         if self.escorts is not None:
             out.append(self.escorts.usage)
+        out += [t.usage for t in (*self.preparation, *self.disposal) if t.usage.capacity > 0]
         return [u for u in out if u.capacity > 0]

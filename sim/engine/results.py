@@ -58,6 +58,7 @@ class ConvoyRecord:
     turned_back: bool = False
     halts: int = 0  # crew duty: times it halted on the road
     halted_h: float = 0.0  # and for how long
+    self_propelled: str = ""  # the class of a convoy of self-propelled units
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Result:
     sorties: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
     milestones_h: list[float | None] = field(default_factory=list)
     event_fired_h: list[float | None] = field(default_factory=list)  # per scenario event
+    drawn: dict[str, float | int] = field(default_factory=dict)  # counts drawn (engine.realise)
 
     @property
     def sites(self) -> list[str]:
@@ -171,7 +173,7 @@ class Result:
             "disposition": self.disposition,
             "waits": self.waits,
             "events": self.events_fired(),
-        }
+        } | ({"drawn": self.drawn} if self.drawn else {})  # counts and rates drawn (engine.realise)
 
     def events_fired(self) -> list[dict[str, Any]]:
         """Each of the scenario's events, in order: its type, when it was due, when it fired.
@@ -225,8 +227,10 @@ class Result:
         return header, rows
 
     def convoy_rows(self) -> tuple[list[str], list[list[Any]]]:
-        """Header and rows of ``events.csv``: one row per convoy."""
+        """Header and rows of ``events.csv``: one row per convoy (a last ``self_propelled``
+        column when some class is self-propelled)."""
         classes = self.scenario.classes
+        driving = any(c.self_propelled is not None for c in self.scenario.cargo.values())
         fleets = list(self.scenario.fleets)
         header = [
             "convoy",
@@ -244,6 +248,7 @@ class Result:
             *classes,
             "halts",
             "halted_hours",
+            *(["self_propelled"] if driving else []),
         ]
         rows = []
         for c in self.convoys:
@@ -264,6 +269,7 @@ class Result:
                     *(c.cargo.get(k, 0) for k in classes),
                     c.halts,
                     rounded(c.halted_h, 6),
+                    *([c.self_propelled] if driving else []),
                 ]
             )
         return header, rows

@@ -5,13 +5,16 @@ else writes it, and the result is built from it at the end. It holds the convoy 
 :class:`~sim.engine.results.ConvoyRecord` per convoy or sortie, which becomes ``events.csv``),
 the departure time of every sortie, disruption delays, breakdowns (counted, or expected in
 deterministic mode), vehicles left behind for repair and convoys turned back.
+
+A convoy of self-propelled units counts its units under ``"<class> (self-propelled)"`` in
+``vehicles`` (not a fleet id: ids have no spaces) and its riders as personnel cargo.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .dispatch import ConvoyOrder, VehicleLoad
+from .orders import ConvoyOrder, VehicleLoad
 from .results import ConvoyRecord
 from .world import World
 
@@ -34,11 +37,13 @@ class RunLog:
         cargo: dict[str, int] = {}
         phases: set[str] = set()
         for v in order.vehicles:
-            fid = world.fleets[v.fleet].id
+            fid = world.fleets[v.fleet].id if v.fleet >= 0 else f"{world.classes[v.cls]} (self-propelled)"
             vehicles[fid] = vehicles.get(fid, 0) + v.count
             if order.loaded and v.line is not None:
                 cargo[world.classes[v.cls]] = cargo.get(world.classes[v.cls], 0) + v.units * v.count
                 phases.add(phase_ids[v.line.phase] if v.line.phase >= 0 else "reinforce")
+        if order.riders:
+            cargo[world.classes[world.personnel]] = order.riders
         rec = ConvoyRecord(
             id=len(self.convoys) + 1,
             kind="loaded" if order.loaded else "empty",
@@ -49,6 +54,7 @@ class RunLog:
             phases=tuple(sorted(phases)),
             formed_h=float(now),
             mode=order.mode,
+            self_propelled="" if order.self_propelled is None else world.classes[order.self_propelled],
         )
         self.convoys.append(rec)
         return rec

@@ -76,18 +76,23 @@ class World:
         self.transit = [0] * nc
         self.inflow = [0] * nc
         self.disposing_at = [[0] * nc for _ in range(ns)]
+        self.unprepared = [[0] * nc for _ in range(ns)]  # waiting for preparation (sim.engine.preparation)
+        self.ready_at = [s.sites[sid].ready_day * 24.0 for sid in self.sites]  # nothing loaded before
         self.disposed = {"transfer": [0] * nc, "destroy": [0] * nc}
         self.initial = [sum(col) for col in zip(*self.stock, strict=True)] if ns else [0] * nc
         self.tons = [float((s.cargo[c].short_tons if c in s.cargo else None) or 0.0) for c in self.classes]
         self.modes = [s.cargo[c].mode if c in s.cargo else "any" for c in self.classes]
         self.fleets = build_fleets(s, self.classes, self.tons, self.sites, self.streams)
+        self.drives = [s.cargo[c].self_propelled if c in s.cargo else None for c in self.classes]
+        self.drivers = frozenset(c for c, d in enumerate(self.drives) if d is not None)  # never on trucks
         self.idle = [[0] * len(self.fleets) for _ in range(ns)]
         self.down = [[0] * len(self.fleets) for _ in range(ns)]
         self.idle_road = [0] * ns
         self.road_pools: set[int] = set()
         self.idle_for = [[0] * nc for _ in range(ns)]
         self.carries = [
-            [c for c in range(nc) if f.cap[c] > 0] if f.mode == "road" else [] for f in self.fleets
+            [c for c in range(nc) if f.cap[c] > 0 and c not in self.drivers] if f.mode == "road" else []
+            for f in self.fleets
         ]
         for f in self.fleets:
             self.release_vehicles(f.home, f.index, f.count)
@@ -101,7 +106,7 @@ class World:
         self.demand = Demand(ns, nc, self._compute_loadable, self.allows, self.order.tiering)
         self.airfields = [i for i, sid in enumerate(self.sites) if s.sites[sid].airfield is not None]
         self.carriers = [
-            sorted((f for f in self.fleets if f.cap[c] > 0 and f.mode == "road"), key=specialists_first(c))
+            sorted((f for f in self.road if f.cap[c] > 0 and c not in self.drivers), key=specialists_first(c))
             for c in range(nc)
         ]
 
@@ -171,6 +176,11 @@ class World:
 
     def _touch(self, *sites: int) -> None:
         self.demand.touch(*sites)
+
+    def preparing(self, site: int, cls: int, units: int) -> None:
+        """``units`` of ``cls`` at ``site`` wait for preparation (< 0: are prepared, loadable)."""
+        self.unprepared[site][cls] += units
+        self._touch(site)
 
     # ----------------------------------------------------------------- requirements
     def open_line(
@@ -333,14 +343,20 @@ class World:
         return self.demand.road_wanting(now, lambda site: bool(self.active_at[site]))
 
     def allows(self, line: Line, cls: int, mode: str) -> bool:
-        """Whether ``cls`` on ``line`` may travel by ``mode`` (the move's mode, else the class's)."""
+        """Whether ``cls`` on ``line`` may travel by ``mode`` (the move's mode, else the class's);
+        a self-propelled class may fly only when that mode is ``air``."""
         eff = line.mode or self.modes[cls]
+        if eff == "any" and self.drivers and cls in self.drivers:
+            eff = "road"
         return eff in (mode, "any")
 
     def _compute_loadable(self, site: int, now: float) -> tuple[list[tuple[Line, int, int]], float]:
         nc = len(self.classes)
+        if now < self.ready_at[site]:  # ready_day: the site's cargo is not handed over yet
+            return [], self.ready_at[site]
         stock, forming, disposing = self.stock[site], self.forming[site], self.disposing_at[site]
-        free = [stock[c] - forming[c] - disposing[c] for c in range(nc)]
+        unready = self.unprepared[site]
+        free = [stock[c] - forming[c] - disposing[c] - unready[c] for c in range(nc)]
         p = self.personnel
         hold = self.hold[site] if self.equipment_waiting(site) else 0
         free[p] -= hold

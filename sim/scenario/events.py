@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .fields import MAX_DAYS, Cite, Count, Date, Id, Model, PositiveCount, Real
+from .fields import MAX_DAYS, Cite, CountQ, Date, Id, Model, PositiveCount, Real
 
 EventType = Literal[
     "pause",
@@ -110,8 +110,8 @@ class ReinforceEvent(EventBase):
     type: Literal["reinforce"] = "reinforce"
     to: Id | None = None
     from_: Id | None = Field(default=None, alias="from")
-    personnel: Count = 0
-    equipment: dict[Id, Count] = Field(default_factory=dict)
+    personnel: CountQ = 0
+    equipment: dict[Id, CountQ] = Field(default_factory=dict)
     from_stock: bool = False
 
 
@@ -135,7 +135,7 @@ class SetKeepEvent(EventBase):
 
     type: Literal["set_keep"] = "set_keep"
     site: Id | None = None
-    keep: dict[Id, Count] | None = None
+    keep: dict[Id, CountQ] | None = None
 
 
 class StartPhaseEvent(EventBase):

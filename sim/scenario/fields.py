@@ -3,7 +3,9 @@
 Every scenario part is a :class:`Model`: unknown keys are errors (a typo must never be
 silently ignored) and values are frozen once built (a run cannot change its own inputs).
 Quantities that may be uncertain (hours, speeds, shares) accept a number or a distribution
-(:mod:`.distributions`) and are range-checked either way. Units: hours for durations, days for
+(:mod:`.distributions`) and are range-checked either way. Counts and rates (``CountQ``,
+``PositiveCountQ``, ``KmQ``, ...) accept a :class:`Drawn` distribution too, drawn once per
+replication by :mod:`sim.engine.realise`. Units: hours for durations, days for
 scenario dates and horizons, km and km/h for road movement, short tons for weight.
 """
 
@@ -13,7 +15,16 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 from .distributions import NUMBER_OR_DIST, Distribution, as_float, parse_distribution
 
@@ -88,6 +99,156 @@ Speed = Annotated[float | Distribution, _quantity_validator(0.0, 2_000.0, positi
 """A speed in km/h > 0, or a distribution of one."""
 Fraction = Annotated[float | Distribution, _quantity_validator(0.0, 1.0, positive=False)]
 """A share between 0 and 1, or a distribution of one."""
+
+ONCE = "counts and rates are drawn once per replication: per: occurrence is refused here (leave per: out)"
+
+
+class Drawn(Distribution):
+    """A distribution standing for a count or rate that holds for a whole replication.
+
+    It is drawn once per replication (:mod:`sim.engine.realise`), rounded half to even if
+    ``integer`` and kept within ``[low, high]``; the engine only ever sees the value drawn.
+    """
+
+    per: Literal["occurrence", "replication"] = "replication"
+    integer: bool = False
+    low: float = 0.0
+    high: float = math.inf
+
+    def fit(self, value: float) -> float | int:
+        """A draw (or the central value) as the field takes it: rounded, within range."""
+        if self.integer:
+            return int(min(max(round(float(value)), self.low), self.high))
+        return min(max(float(value), self.low), self.high)
+
+
+def _drawn_validator(high: float, *, integer: bool, positive: bool) -> WrapValidator:
+    """Accept a distribution (one per replication) besides what the plain type accepts."""
+    floor = (1.0 if integer else 1e-3) if positive else 0.0
+
+    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if not isinstance(value, dict | Distribution):
+            return handler(value)
+        if isinstance(value, Distribution):
+            dist = value
+        else:
+            if value.get("per") == "occurrence":
+                raise ValueError(ONCE)
+            dist = parse_distribution({**value, "per": value.get("per", "replication")})
+        hi = dist.bounds[1]
+        if (hi > high and math.isfinite(hi)) or dist.central > high:
+            raise ValueError(f"distribution must stay within [0, {high:g}], got {dist.describe()}")
+        drawn = Drawn(family=dist.family, params=dist.params, integer=integer, low=floor, high=high)
+        if positive and (round(dist.central) if integer else dist.central) <= 0:
+            rel = "a rounded central value >= 1" if integer else "a central value > 0"
+            raise ValueError(f"distribution must have {rel}, got {dist.describe()}")
+        return drawn
+
+    return WrapValidator(check)
+
+
+def _dump(value: Any) -> Any:
+    return value.model_dump() if isinstance(value, Distribution) else value
+
+
+AS_IS = PlainSerializer(_dump, return_type=Any)
+"""Serialises a value that may be a :class:`Drawn` (a number as it is, a distribution as a mapping)."""
+
+
+def counted(high: float) -> WrapValidator:
+    """Let a whole number >= 1 and <= ``high`` (with its own validators) be a distribution too;
+    annotate with :data:`AS_IS` as well."""
+    return _drawn_validator(high, integer=True, positive=True)
+
+
+CountQ = Annotated[Count, _drawn_validator(MAX_COUNT, integer=True, positive=False), AS_IS]
+"""A count >= 0, or a distribution of one (drawn once per replication, rounded half to even).
+
+Typed ``int``: the engine reads only realised scenarios (:mod:`sim.engine.realise`). Before
+that a value may be a :class:`Drawn`; read it with :func:`least`, :func:`most` or
+:func:`middle`."""
+PositiveCountQ = Annotated[PositiveCount, _drawn_validator(MAX_COUNT, integer=True, positive=True), AS_IS]
+"""A count >= 1, or a distribution of one (draws below 1 become 1)."""
+
+
+ShareQ = Annotated[Real, Field(ge=0, le=1), _drawn_validator(1.0, integer=False, positive=False), AS_IS]
+"""A share in [0, 1], or a distribution of one (drawn once per replication)."""
+KmQ = Annotated[Real, Field(gt=0, le=MAX_KM), _drawn_validator(MAX_KM, integer=False, positive=True), AS_IS]
+"""A distance in km > 0, or a distribution of one (drawn once per replication)."""
+DayQ = Annotated[
+    Real, Field(ge=0, le=MAX_DAYS), _drawn_validator(MAX_DAYS, integer=False, positive=False), AS_IS
+]
+"""A day from day 0, or a distribution of one (drawn once per replication)."""
+PerDayQ = Annotated[
+    Real, Field(gt=0, le=10_000), _drawn_validator(10_000, integer=False, positive=True), AS_IS
+]
+"""A rate per day > 0 and <= 10,000, or a distribution of one (drawn once per replication)."""
+PerHourQ = Annotated[
+    Real, Field(gt=0, le=100_000), _drawn_validator(100_000, integer=False, positive=True), AS_IS
+]
+"""A rate per hour > 0 and <= 100,000, or a distribution of one (drawn once per replication)."""
+
+
+def least(value: float | Distribution) -> float:
+    """The smallest value a count or rate can take (a distribution's lower bound, in range)."""
+    if isinstance(value, Drawn):
+        return max(value.bounds[0], value.low)
+    return value.bounds[0] if isinstance(value, Distribution) else float(value)
+
+
+def most(value: float | Distribution) -> float:
+    """The largest value a count or rate can take (a distribution's upper bound, in range)."""
+    if isinstance(value, Drawn):
+        return min(value.bounds[1], value.high)
+    return value.bounds[1] if isinstance(value, Distribution) else float(value)
+
+
+def drawn_at(*values: float | Distribution) -> str:
+    """`` with each distribution at its upper bound`` if any value is one (for messages)."""
+    return (
+        " with each distribution at its upper bound"
+        if any(isinstance(v, Distribution) for v in values)
+        else ""
+    )
+
+
+def middle(value: float | Distribution) -> float:
+    """A count's or rate's central value (the value itself if it is a number)."""
+    return value.central if isinstance(value, Distribution) else float(value)
+
+
+def shown(value: float | Distribution, spec: str | None = None) -> str:
+    """A count or rate for a table: ``1,200``, ``triangular 280–1,000–3,100`` or ``normal
+    mean 35 sd 5``. ``spec`` formats each figure (default: ``,`` for a count, ``g`` else)."""
+    if not isinstance(value, Distribution):
+        return format(value, spec or ("," if isinstance(value, int) else "g"))
+    integer = isinstance(value, Drawn) and value.integer
+    figures = [
+        format(p, spec) if spec else (f"{int(p):,}" if p == int(p) else f"{p:,g}") if integer else f"{p:g}"
+        for p in value.params
+    ]
+    if value.family in ("triangular", "uniform"):
+        return f"{value.family} " + "–".join(figures)
+    names = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "exponential": ("mean",)}
+    return f"{value.family} " + " ".join(
+        f"{k} {v}" for k, v in zip(names[value.family], figures, strict=True)
+    )
+
+
+def shown_each(counts: dict[str, int]) -> str:
+    """Counts by key for a table, as a dict prints but with :func:`shown` values."""
+    return "{" + ", ".join(f"{k!r}: {shown(v)}" for k, v in counts.items()) + "}"
+
+
+def total(values: list[int]) -> str:
+    """The sum of counts for a table: ``1,200``; one distribution as :func:`shown`; several
+    as ``1,150 central (280–3,400)``: the sum of central values, then of the bounds."""
+    if not any(isinstance(v, Distribution) for v in values):
+        return f"{sum(values):,}"
+    if len(given := [v for v in values if isinstance(v, Distribution) or v]) == 1:
+        return shown(given[0])
+    low, high = sum(map(least, values)), sum(map(most, values))
+    return f"{sum(map(middle, values)):,.0f} central ({low:,.0f}–{high:,.0f})"
 
 
 class Model(BaseModel):

@@ -35,21 +35,30 @@ from .events import (
 )
 from .evidence import Milestone, Observation
 from .fields import (
+    AS_IS,
     MAX_DAYS,
     MAX_KM,
     PERSONNEL,
     Cite,
     Count,
+    CountQ,
     Date,
+    DayQ,
     Fraction,
     Hours,
     Id,
+    KmQ,
     Mode,
     Model,
+    PerDayQ,
+    PerHourQ,
     PositiveCount,
+    PositiveCountQ,
     Priority,
     Real,
+    ShareQ,
     Speed,
+    counted,
 )
 
 __all__ = [
@@ -74,9 +83,20 @@ __all__ = [
     "ResumeEvent",
     "RouteCrossing",
     "Scenario",
+    "SelfPropelled",
     "SetKeepEvent",
     "StartPhaseEvent",
 ]
+
+
+class SelfPropelled(Model):
+    """Units of a class that drive themselves out: their pace, the people riding in each one,
+    and their crews' duty (as a fleet's); ``docs/model.md``, "Self-propelled units"."""
+
+    speed_kmh: Speed
+    seats: Count = 0
+    duty: Duty | None = None
+    cite: Cite = None
 
 
 class CargoClass(Model):
@@ -84,6 +104,7 @@ class CargoClass(Model):
 
     short_tons: Annotated[Real, Field(ge=0, le=1_000)] | None = None
     mode: Mode = "any"
+    self_propelled: SelfPropelled | None = None
     description: str | None = None
     cite: Cite = None
 
@@ -91,7 +112,7 @@ class CargoClass(Model):
 class Airfield(Model):
     """A runway at a site: how many sorties a day it handles, and which aircraft it takes."""
 
-    sorties_per_day: Annotated[Real, Field(gt=0, le=10_000)]
+    sorties_per_day: PerDayQ
     types: list[Id] | None = None
     cite: Cite = None
 
@@ -99,9 +120,18 @@ class Airfield(Model):
 class DispositionShare(Model):
     """What share of one class at a site is handed over or destroyed instead of lifted."""
 
-    transfer: Annotated[Real, Field(ge=0, le=1)] = 0.0
-    destroy: Annotated[Real, Field(ge=0, le=1)] = 0.0
+    transfer: ShareQ = 0.0
+    destroy: ShareQ = 0.0
     hours: Hours = 0.0
+    cite: Cite = None
+
+
+class Prepare(Model):
+    """Work on a site's units before they can be loaded (dismantling, packing, sorting):
+    hours per unit by class, on ``teams`` preparation teams (no limit if omitted)."""
+
+    teams: PositiveCountQ | None = None
+    hours: dict[Id, Hours] = Field(default_factory=dict)
     cite: Cite = None
 
 
@@ -111,14 +141,17 @@ class Site(Model):
     name: str | None = None
     lat: Annotated[Real, Field(ge=-90, le=90)] | None = None
     lon: Annotated[Real, Field(ge=-180, le=180)] | None = None
-    personnel: Count = 0
-    equipment: dict[Id, Count] = Field(default_factory=dict)
-    loading_teams: PositiveCount | None = None
-    min_personnel: Count = 0
+    personnel: CountQ = 0
+    equipment: dict[Id, CountQ] = Field(default_factory=dict)
+    loading_teams: PositiveCountQ | None = None
+    min_personnel: CountQ = 0
     in_theatre: bool | None = None
     airfield: Airfield | None = None
     disposition: dict[Id, DispositionShare] = Field(default_factory=dict)
-    disposal_teams: PositiveCount | None = None
+    disposal_teams: PositiveCountQ | None = None
+    ready_day: DayQ = 0.0
+    work_hours: Annotated[tuple[float, float], BeforeValidator(_window)] | None = None
+    prepare: Prepare | None = None
     cite: Cite = None
 
 
@@ -226,7 +259,7 @@ class Duty(Model):
 class AircraftDuty(Model):
     """Crew duty of an aircraft type: sorties (loaded or empty) per airframe per calendar day."""
 
-    sorties_per_day: Annotated[int, BeforeValidator(_sorties)]
+    sorties_per_day: Annotated[int, BeforeValidator(_sorties), counted(1_000), AS_IS]
     cite: Cite = None
 
 
@@ -234,7 +267,7 @@ class Carrier(Model):
     """What road fleets and aircraft types share: how many, where, what one trip carries,
     how fast, how long loading takes and what share is available."""
 
-    count: Count
+    count: CountQ
     based_at: Id
     capacity: dict[Id, PositiveCount]
     speed_kmh: Speed
@@ -273,8 +306,8 @@ class Crossing(Model):
     """A border crossing or bridge on a route: throughput, hours, closures, weight limit."""
 
     name: str | None = None
-    convoys_per_day: Annotated[Real, Field(gt=0, le=10_000)] | None = None
-    vehicles_per_hour: Annotated[Real, Field(gt=0, le=100_000)] | None = None
+    convoys_per_day: PerDayQ | None = None
+    vehicles_per_hour: PerHourQ | None = None
     open_hours: tuple[Annotated[Real, Field(ge=0, le=24)], Annotated[Real, Field(ge=0, le=24)]] | None = None
     closures: list[Closure] = Field(default_factory=list)
     max_short_tons: Annotated[Real, Field(gt=0, le=10_000)] | None = None
@@ -311,7 +344,7 @@ class Route(Model):
 
     from_: Id = Field(alias="from")
     to: Id
-    km: Annotated[Real, Field(gt=0, le=MAX_KM)]
+    km: KmQ
     name: str | None = None
     crossings: list[Id | RouteCrossing] = Field(default_factory=list)
     disruption: Disruption | None = None
@@ -322,7 +355,7 @@ class Convoy(Model):
     """Rules that every convoy obeys, and the order in which idle vehicles serve cargo."""
 
     max_vehicles: PositiveCount | None = None
-    escort_teams: PositiveCount | None = None
+    escort_teams: PositiveCountQ | None = None
     dispatch: Literal["nearest", "farthest_from_destination", "largest_backlog"] = "nearest"
     cite: Cite = None
 
@@ -332,7 +365,7 @@ class Move(Model):
 
     from_: Id = Field(alias="from")
     to: Id
-    keep: dict[Id, Count] = Field(default_factory=dict)
+    keep: dict[Id, CountQ] = Field(default_factory=dict)
     mode: Mode | None = None
     priority: Priority = 0
     cite: Cite = None

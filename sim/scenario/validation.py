@@ -4,7 +4,9 @@
 every site, fleet and phase named exists; phase dependencies have no cycle; every class a move
 must carry has a fleet that can carry it and reach it; every move has a road; every source id
 cited exists. Each check yields ``(path, message)`` pairs that the loader turns into
-``FILE:LINE: key: message`` lines.
+``FILE:LINE: key: message`` lines. A count or rate given as a distribution is checked at its
+bounds (whether anything may move: its upper bound; shares adding up to at most 1: their upper
+bounds; a crossing on a route: the route's lower bound) and roads at their central length.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import graphlib
 from collections.abc import Iterable, Iterator
 
+from .drawn import central
 from .events import CONDITIONS, Trigger
+from .fields import drawn_at, least, most
 from .network import Network
 from .problems import Path, suggest
 from .provenance import citation_problems
@@ -126,7 +130,7 @@ def _air_ok(s: Scenario, cls: str, a: str, b: str) -> bool:
         cap = ac.capacity.get(cls, 0)
         if ac.max_short_tons is not None and tons > 0:
             cap = min(cap, int(ac.max_short_tons // tons))
-        if cap <= 0 or ac.count == 0:
+        if cap <= 0 or most(ac.count) <= 0:
             continue
         fields = [s.sites[x].airfield for x in (a, b, ac.based_at) if x in s.sites]
         if len(fields) == 3 and all(f is not None and (f.types is None or aid in f.types) for f in fields):
@@ -143,16 +147,20 @@ def _closed_for_good(s: Scenario, by_day: float) -> frozenset[str]:
 
 
 def _road_ok(s: Scenario, net: Network, cls: str, a: str, b: str, closed: frozenset[str]) -> str | None:
-    """None if some fleet can take one unit of ``cls`` from a to b by road, else why not."""
+    """None if some fleet can take one unit of ``cls`` from a to b by road (a self-propelled
+    class needs no fleet: a road its weight may use), else why not."""
     tons = (s.cargo[cls].short_tons if cls in s.cargo else None) or 0.0
+    drives = cls in s.cargo and s.cargo[cls].self_propelled is not None
     able = [fid for fid, f in s.fleets.items() if f.capacity.get(cls, 0) > 0]
-    carriers = [(fid, f) for fid, f in s.fleets.items() if f.capacity.get(cls, 0) > 0 and f.count > 0]
-    if not able:
+    carriers = [(fid, f) for fid, f in s.fleets.items() if f.capacity.get(cls, 0) > 0 and most(f.count) > 0]
+    if not able and not drives:
         return "no fleet carries it"
-    if not carriers:
+    if not carriers and not drives:
         return f"the fleets that carry it ({', '.join(able)}) have no vehicles"
     if not net.reachable(a, b, closed):
         return "every route is shut by a crossing closed for good" if closed else "no route"
+    if drives:
+        return None if net.reachable(a, b, closed | net.too_weak(tons)) else "weight limits leave it no route"
     for _fid, f in carriers:
         if (
             f.based_at in s.sites
@@ -170,13 +178,13 @@ def _road_ok(s: Scenario, net: Network, cls: str, a: str, b: str, closed: frozen
 
 
 def _check_moves(s: Scenario) -> Iterator[Finding]:
-    net = Network.from_scenario(s)
+    net = Network.from_scenario(central(s))
     classes = set(s.classes)
     arriving: dict[str, set[str]] = {sid: set() for sid in s.sites}
     for ph in s.phases:
         for mv in ph.moves:
             if mv.from_ in s.sites and mv.to in arriving:
-                arriving[mv.to].update(c for c, n in s.holdings(mv.from_).items() if n > 0)
+                arriving[mv.to].update(c for c, n in s.holdings(mv.from_).items() if most(n) > 0)
     for i, ph in enumerate(s.phases):
         closed = _closed_for_good(s, ph.start_day or 0.0)
         for j, mv in enumerate(ph.moves):
@@ -204,7 +212,7 @@ def _check_moves(s: Scenario) -> Iterator[Finding]:
                 )
                 continue
             held = s.holdings(mv.from_)
-            moving = {c for c, n in held.items() if n > mv.keep.get(c, 0)} | arriving[mv.from_]
+            moving = {c for c, n in held.items() if most(n) > least(mv.keep.get(c, 0))} | arriving[mv.from_]
             for cls in [c for c in s.classes if c in moving]:
                 yield from _carry_problems(
                     s,
@@ -221,6 +229,8 @@ def _check_moves(s: Scenario) -> Iterator[Finding]:
 def _carry_problems(
     s: Scenario, net: Network, here: Path, cls: str, a: str, b: str, mode: str, closed: frozenset[str]
 ) -> Iterator[Finding]:
+    if mode == "any" and cls in s.cargo and s.cargo[cls].self_propelled is not None:
+        mode = "road"  # a self-propelled class flies only when its mode says air
     air = mode in ("air", "any") and _air_ok(s, cls, a, b)
     if air:
         return
@@ -256,13 +266,16 @@ def _check_air_and_crossings(s: Scenario) -> Iterator[Finding]:
             for k, t in enumerate(site.airfield.types or []):
                 if t not in s.aircraft:
                     yield ("sites", sid, "airfield", "types", k), _ref("aircraft type", t, s.aircraft)
+        for cls in site.prepare.hours if site.prepare is not None else ():
+            if cls not in classes:
+                yield ("sites", sid, "prepare", "hours", cls), _ref("cargo class", cls, classes)
         for cls, share in site.disposition.items():
             if cls == PERSONNEL or cls not in s.cargo:
                 yield ("sites", sid, "disposition", cls), _ref("equipment class", cls, s.cargo)
-            if share.transfer + share.destroy > 1.0 + 1e-9:
+            if (both := most(share.transfer) + most(share.destroy)) > 1.0 + 1e-9:
                 yield (
                     ("sites", sid, "disposition", cls),
-                    f"transfer + destroy is {share.transfer + share.destroy:g}; "
+                    f"transfer + destroy is {both:g}{drawn_at(share.transfer, share.destroy)}; "
                     "the shares must add up to at most 1",
                 )
     for i, air in enumerate(s.air_routes):
@@ -278,10 +291,10 @@ def _check_air_and_crossings(s: Scenario) -> Iterator[Finding]:
             used.add(cid)
             if cid not in s.crossings:
                 yield ("routes", i, "crossings", k), _ref("crossing", cid, s.crossings)
-            elif not isinstance(item, str) and item.at_km is not None and item.at_km > r.km:
+            elif not isinstance(item, str) and item.at_km is not None and item.at_km > least(r.km):
                 yield (
                     ("routes", i, "crossings", k, "at_km"),
-                    f"at_km {item.at_km:g} is beyond the route's {r.km:g} km",
+                    f"at_km {item.at_km:g} is beyond the route's {least(r.km):g} km",
                 )
     for cid, c in s.crossings.items():
         if cid not in used:
@@ -383,12 +396,12 @@ def _check_reinforce(s: Scenario, ev: ReinforceEvent, here: Path, classes: set[s
         if cls not in classes or cls == PERSONNEL:
             yield (*here, "equipment", cls), _ref("cargo class", cls, classes - {PERSONNEL})
     if ev.to in s.sites and ev.from_ in s.sites:
-        if ev.personnel == 0 and not any(ev.equipment.values()):
+        if most(ev.personnel) <= 0 and not any(most(n) > 0 for n in ev.equipment.values()):
             yield here, "a reinforce event needs personnel: or equipment:"
-        net = Network.from_scenario(s)
+        net = Network.from_scenario(central(s))
         units = {PERSONNEL: ev.personnel, **ev.equipment}
         for cls, n in units.items():
-            if n and cls in classes:
+            if most(n) > 0 and cls in classes:
                 mode = s.cargo[cls].mode if cls in s.cargo else "any"
                 yield from _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset())
 

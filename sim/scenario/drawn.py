@@ -1,0 +1,102 @@
+"""Counts and rates given as distributions: where they are, and a scenario with values instead.
+
+A count (fleet and aircraft counts, personnel, equipment, ``min_personnel``, ``keep``,
+reinforcement sizes, team counts, an aircraft type's sorties per day) or a rate (``ready_day``,
+route ``km``, disposition shares, an airfield's ``sorties_per_day``, ``convoys_per_day``,
+``vehicles_per_hour``) may be a
+:class:`~sim.scenario.fields.Drawn` distribution. Each is named by its dotted path in the
+scenario file (``fleets.het.count``, ``sites.kabul.equipment.container``,
+``phases.0.moves.1.keep.personnel``), the same path ``--set`` takes.
+
+:func:`drawn` finds them; :func:`with_values` returns a copy of the frozen scenario with
+values in their place (:mod:`sim.engine.realise` draws one per replication); :func:`central`
+puts in every central value, rounded, which is what checks that need a number use (routes'
+lengths for reachability).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from .fields import Drawn
+from .schema import Scenario
+
+_FOUND: OrderedDict[int, tuple[Scenario, dict[str, Drawn]]] = OrderedDict()
+_KEPT = 16
+
+
+def drawn(scenario: Scenario) -> dict[str, Drawn]:
+    """Every count or rate given as a distribution, by dotted path, in file order."""
+    hit = _FOUND.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    found: dict[str, Drawn] = {}
+    _find(scenario, "", found)
+    _FOUND[id(scenario)] = (scenario, found)
+    while len(_FOUND) > _KEPT:
+        _FOUND.popitem(last=False)
+    return found
+
+
+def _items(node: Any) -> list[tuple[str, Any]]:
+    if isinstance(node, BaseModel):
+        fields = type(node).model_fields
+        return [(info.alias or name, getattr(node, name)) for name, info in fields.items()]
+    if isinstance(node, dict):
+        return [(str(k), v) for k, v in node.items()]
+    if isinstance(node, list | tuple):
+        return [(str(i), v) for i, v in enumerate(node)]
+    return []
+
+
+def _find(node: Any, path: str, found: dict[str, Drawn]) -> None:
+    if isinstance(node, Drawn):
+        found[path] = node
+        return
+    for key, child in _items(node):
+        _find(child, f"{path}.{key}" if path else key, found)
+
+
+def with_values(scenario: Scenario, values: Mapping[str, float | int]) -> Scenario:
+    """A copy of ``scenario`` with ``values`` (by dotted path) in place of its distributions.
+
+    With no values, the very same object comes back.
+    """
+    if not values:
+        return scenario
+    out = _put(scenario, "", values)
+    assert isinstance(out, Scenario)
+    return out
+
+
+def _put(node: Any, path: str, values: Mapping[str, float | int]) -> Any:
+    if isinstance(node, Drawn):
+        return values.get(path, node)
+    if not isinstance(node, BaseModel | dict | list | tuple):
+        return node
+    changed: dict[str, Any] = {}
+    if isinstance(node, BaseModel):
+        for name, info in type(node).model_fields.items():
+            child = getattr(node, name)
+            new = _put(child, f"{path}.{info.alias or name}" if path else info.alias or name, values)
+            if new is not child:
+                changed[name] = new
+        return node.model_copy(update=changed) if changed else node
+    for key, child in _items(node):
+        new = _put(child, f"{path}.{key}" if path else key, values)
+        if new is not child:
+            changed[key] = new
+    if not changed:
+        return node
+    if isinstance(node, dict):
+        return {k: changed.get(str(k), v) for k, v in node.items()}
+    return type(node)(changed.get(str(i), v) for i, v in enumerate(node))
+
+
+def central(scenario: Scenario) -> Scenario:
+    """``scenario`` with every count and rate at its central value (rounded for counts)."""
+    return with_values(scenario, {p: d.fit(d.central) for p, d in drawn(scenario).items()})
