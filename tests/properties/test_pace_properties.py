@@ -1,6 +1,7 @@
 """The invariants hold with the pace-realism rules too: conservation, termination, the
 closure rules and determinism, on random scenarios that use crew duty, priorities, the
-dispatch orders and conditional events (:func:`tests.support.pace.with_pace`)."""
+dispatch orders, conditional events, site work, self-propelled units and drawn counts
+(:func:`tests.support.pace.with_pace`)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ EXAMPLES = settings(PROFILE, max_examples=max(1, PROFILE.max_examples // 5))
 def test_paced_runs_conserve_terminate_and_obey_the_closure_rules(
     data: dict[str, Any], seed: int, deterministic: bool
 ) -> None:
-    s = gen.build(data)
-    r = gen.run(s, seed=seed, deterministic=deterministic)
+    r = gen.run(gen.build(data), seed=seed, deterministic=deterministic)
+    s = r.scenario  # with every drawn count in place: the scenario this replication ran
     check_conservation(s, r)
     check_termination(s, r)
     check_closure_rules(s, r)

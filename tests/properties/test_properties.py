@@ -157,6 +157,13 @@ def check_convoys(s: sim.Scenario, r: sim.Result) -> None:
         assert n == sum(rec.vehicles.values()) >= 1
         if rec.mode == "air":
             assert n == 1, f"a sortie is one aircraft: {rec}"
+        elif rec.self_propelled:  # its units are its vehicles; riders fill at most their seats
+            seats = s.cargo[rec.self_propelled].self_propelled
+            assert seats is not None and line[rec.self_propelled] == n
+            assert line[PERSONNEL] <= seats.seats * n, f"convoy {rec.id}: more riders than seats"
+            if s.convoy.max_vehicles is not None:
+                assert n <= s.convoy.max_vehicles, f"convoy {rec.id} has {n} vehicles"
+            continue
         else:
             assert sum(line[f"vehicles_{f}"] for f in fleets) == n
             if s.convoy.max_vehicles is not None:

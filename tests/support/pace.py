@@ -8,7 +8,12 @@ and adds, each sometimes and always validly:
   (``sorties_per_day``);
 * move ``priority`` and ``convoy.dispatch``;
 * conditional events (``when`` with every kind of condition, sometimes ``after_days``):
-  pauses and resumes, which every scenario can take.
+  pauses and resumes, which every scenario can take;
+* site work: ``ready_day``, ``work_hours`` (always containing 08-16 h) and ``prepare``
+  (teams and hours per equipment class);
+* self-propelled equipment classes (speed, seats, sometimes duty): every class keeps a
+  weight-free road, since the generator puts weight limits only off its spanning tree;
+* counts as distributions: fleet counts, site personnel and route lengths.
 """
 
 from __future__ import annotations
@@ -69,4 +74,44 @@ def with_pace(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
         events.append(ev)
     if not events:
         del out["events"]
+    _site_work(draw, out)
+    _self_propelled(draw, out)
+    _drawn_counts(draw, out)
     return out
+
+
+def _site_work(draw: st.DrawFn, out: dict[str, Any]) -> None:
+    equipment = [c for c in out.get("cargo", {}) if c != "personnel"]
+    for site in out["sites"].values():
+        if draw(st.integers(0, 3)) == 0:
+            site["ready_day"] = draw(st.integers(0, 8)) / 4
+        if draw(st.integers(0, 3)) == 0:
+            site["work_hours"] = [draw(st.integers(0, 8)), draw(st.integers(16, 24))]
+        if equipment and draw(st.integers(0, 3)) == 0:
+            prepare: dict[str, Any] = {"hours": {c: draw(st.integers(0, 24)) / 4 for c in equipment}}
+            if draw(st.booleans()):
+                prepare["teams"] = draw(st.integers(1, 4))
+            site["prepare"] = prepare
+
+
+def _self_propelled(draw: st.DrawFn, out: dict[str, Any]) -> None:
+    for cls, spec in out.get("cargo", {}).items():
+        if cls != "personnel" and spec.get("mode") != "air" and draw(st.integers(0, 3)) == 0:
+            sp: dict[str, Any] = {"speed_kmh": draw(st.integers(20, 60)), "seats": draw(st.integers(0, 4))}
+            if draw(st.booleans()):
+                sp["duty"] = {"hours_per_day": draw(st.integers(6, 24))}
+            spec["self_propelled"] = sp
+
+
+def _drawn_counts(draw: st.DrawFn, out: dict[str, Any]) -> None:
+    for f in out["fleets"].values():
+        if draw(st.integers(0, 3)) == 0:
+            c = f["count"]
+            f["count"] = {"uniform": [max(1, c - 2), c + 2]}
+    for site in out["sites"].values():
+        if site.get("personnel") and draw(st.integers(0, 3)) == 0:
+            n = site["personnel"]
+            site["personnel"] = {"triangular": [n // 2, n, 2 * n]}
+    for r in out["routes"]:
+        if draw(st.integers(0, 5)) == 0 and not r.get("crossings"):
+            r["km"] = {"uniform": [r["km"], r["km"] * 2]}
