@@ -64,7 +64,8 @@ class Distribution(BaseModel):
         if self.family == "uniform":
             return (p[0] + p[1]) / 2.0
         if self.family == "lognormal":
-            return p[0] * math.exp(p[1] ** 2 / 2.0)
+            # the mean; a huge sigma has no finite mean (refused where a field needs one)
+            return p[0] * math.exp(p[1] ** 2 / 2.0) if p[1] < 37.0 else math.inf
         return p[0]  # normal (mean, before truncation) and exponential (mean)
 
     @property

@@ -88,6 +88,11 @@ def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeVal
             raise ValueError(f"distribution must stay within [{low:g}, {high:g}], got {dist.describe()}")
         if positive and dist.central <= 0:
             raise ValueError(f"distribution must have a central value > 0, got {dist.describe()}")
+        if not dist.central <= high:
+            raise ValueError(
+                f"distribution's central value (used by --deterministic) must be <= {high:g}, "
+                f"got {dist.describe()}"
+            )
         return dist
 
     return BeforeValidator(check)

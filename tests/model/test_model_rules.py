@@ -228,7 +228,8 @@ def test_conservation_at_every_step_of_the_examples() -> None:
         # the daily troop curve conserves people too: sites + road is constant, except for
         # people new to the theatre (reinforcements), which may only add
         people = r.personnel.sum(axis=1) + r.transit_personnel
-        external = sum(e.personnel for e in s.events if e.type == "reinforce" and not e.from_stock)
+        ran = r.scenario  # the replication's own draw of any count given as a distribution
+        external = sum(e.personnel for e in ran.events if e.type == "reinforce" and not e.from_stock)
         if external == 0:
             assert np.all(people == people[0]), path
         else:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import sim
 from sim.engine.streams import Streams
 from sim.scenario.distributions import parse_distribution
 
@@ -73,3 +75,20 @@ def test_per_replication_value_is_fixed_within_a_run() -> None:
     st = Streams(1, 0)
     assert len({st.draw(d, "availability", "het") for _ in range(10)}) == 1
     assert st.draw(d, "availability", "het") != Streams(1, 1).draw(d, "availability", "het")
+
+
+def test_a_distribution_without_a_finite_central_value_is_refused_not_overflowed(tmp_path: Path) -> None:
+    """lognormal sigma 50 has no finite mean: --deterministic could not use it. It used to raise
+    OverflowError (a traceback); now the field refuses it at its key."""
+    assert math.isinf(parse_distribution({"lognormal": {"median": 5, "sigma": 50}}).central)
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: t\nstart: 2026-01-01\nhorizon_days: 5\nsites: {A: {personnel: 1}, B: {}}\n"
+        "fleets: {t: {count: 1, based_at: A, capacity: {personnel: 1}, speed_kmh: 10,\n"
+        "  load_hours: {lognormal: {median: 5, sigma: 50}}}}\n"
+        "routes: [{from: A, to: B, km: 10}]\nphases: [{id: p, moves: [{from: A, to: B}]}]\n"
+    )
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(path)
+    (problem,) = err.value.problems
+    assert str(problem).startswith(f"{path}:6: fleets.t.load_hours: distribution's central value")
