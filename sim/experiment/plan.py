@@ -27,8 +27,33 @@ DEFAULT_CHUNK = 25
 EXECUTORS = ("local", "dask")
 
 
+SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+"""The address schemes a Dask scheduler may be reached by."""
+
+
 class ExecutorError(Exception):
     """An executor could not be started or reached (not a problem with the scenario)."""
+
+
+class StoreError(Exception):
+    """A run store that cannot be used: not SQLite, or a database that is not a posture store."""
+
+
+def scheduler_problem(address: str) -> str | None:
+    """What is wrong with a Dask scheduler address (``None`` if it is well formed)."""
+    scheme, sep, rest = address.strip().rpartition("://")
+    if not sep:
+        scheme, rest = "tcp", address.strip()
+    if scheme not in SCHEMES:
+        return f"unknown address scheme {scheme!r} in {address!r}; expected one of {', '.join(SCHEMES)}"
+    if scheme == "inproc":
+        return None
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host.strip("[]"):
+        return f"expected tcp://HOST:PORT, got {address!r}"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        return f"the port of {address!r} must be a number from 1 to 65535, got {port!r}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +89,8 @@ class RunPlan:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if self.executor not in EXECUTORS:
             raise ValueError(f"executor must be 'local' or 'dask', got {self.executor!r}")
+        if self.scheduler is not None and (problem := scheduler_problem(self.scheduler)):
+            raise ValueError(f"scheduler: {problem}")
         if self.jobs == 0:
             object.__setattr__(self, "jobs", os.cpu_count() or 1)
 
@@ -110,10 +137,26 @@ def parse_factor(text: str) -> tuple[str, list[str]]:
     distributions: ``key={uniform: [1, 2]};{uniform: [2, 4]}``), else on ``,``.
     """
     key, sep, values = text.partition("=")
-    if not sep or not key.strip() or not values.strip():
+    if not sep or not key.strip():
         raise ValueError(f"expected key=v1,v2,...; got {text!r}")
     parts = values.split(";") if ";" in values else values.split(",")
-    return key.strip(), [v.strip() for v in parts if v.strip()]
+    found = [v.strip() for v in parts if v.strip()]
+    if not found:
+        raise ValueError(f"no values for {key.strip()}; expected {key.strip()}=v1,v2,...; got {text!r}")
+    return key.strip(), found
+
+
+def parse_factors(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Every ``--vary`` option parsed (:func:`parse_factor`); a key varied twice is refused."""
+    factors = [parse_factor(text) for text in texts]
+    keys = [key for key, _ in factors]
+    for i, key in enumerate(keys):
+        if key in keys[:i]:
+            first = keys.index(key) + 1
+            raise ValueError(
+                f"{key} is varied twice (options {first} and {i + 1}); give all its values in one --vary"
+            )
+    return factors
 
 
 def factor_points(

@@ -25,10 +25,15 @@ imported only when asked for).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import itertools
 import json
+import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -58,11 +63,76 @@ Context = tuple[list[Scenario], RunPlan]
 _WORKER: Context | None = None
 
 
-def _init_worker(scenarios: list[Scenario], plan: RunPlan) -> None:
-    """Process-pool initializer: keep the scenarios and the plan; leave Ctrl-C to the parent."""
+PARENT_POLL = 0.5  # seconds between a worker's checks that the run's process is alive
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _init_worker(scenarios: list[Scenario], plan: RunPlan, parent: int | None = None) -> None:
+    """Process-pool initializer: keep the scenarios and the plan; leave Ctrl-C to the parent.
+
+    ``parent`` is the pid of the process running the pool: the worker exits as soon as it
+    finds that process gone (see :func:`_watch_parent`), so a run killed with SIGKILL leaves
+    no workers computing chunks nobody will store.
+    """
     global _WORKER
     _WORKER = (scenarios, plan)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _watch_parent(parent)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this worker (``os._exit(1)``) within about :data:`PARENT_POLL` s of the parent's death.
+
+    On Linux, when the worker is the parent's own child, the kernel is also asked to SIGKILL it
+    when the parent dies (``PR_SET_PDEATHSIG``: immediate). Everywhere, a daemon thread
+    polls: the parent is gone when ``os.getppid()`` changes (the worker was re-parented) or,
+    for a worker started through an intermediary such as a fork server, when ``parent`` no
+    longer runs.
+    """
+    ppid = os.getppid()
+    direct = ppid == parent
+    if direct and sys.platform.startswith("linux"):
+        _ask_kernel_for_parent_death_signal()
+
+    def orphaned() -> bool:
+        return os.getppid() != ppid or (not direct and not _alive(parent))
+
+    if orphaned():  # the parent died before the kernel was asked to tell us
+        os._exit(1)
+
+    def watch() -> None:
+        while not orphaned():
+            time.sleep(PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="posture-parent-watch", daemon=True).start()
+
+
+def _ask_kernel_for_parent_death_signal() -> None:
+    """``prctl(PR_SET_PDEATHSIG, SIGKILL)`` if libc offers it; the polling thread is the fallback."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the running process, libc included
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no usable libc
+        pass
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (on Linux a zombie, dead but not yet reaped, counts as gone)."""
+    if Path("/proc/self/stat").exists():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rpartition(")")[2].split()[:1] != ["Z"]
+    try:  # pragma: no cover - no /proc: ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:  # pragma: no cover
+        return False
+    except PermissionError:  # pragma: no cover
+        pass
+    return True  # pragma: no cover
 
 
 def _run_task(point: int, start: int, stop: int) -> ChunkResult:
@@ -108,7 +178,7 @@ def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, o
             on_result(replicate(scenarios[point], plan, point, start, stop))
     else:
         pool = ProcessPoolExecutor(
-            max_workers=plan.jobs, initializer=_init_worker, initargs=(scenarios, plan)
+            max_workers=plan.jobs, initializer=_init_worker, initargs=(scenarios, plan, os.getpid())
         )
         try:
             _drain(lambda t: pool.submit(_run_task, *t), tasks, 4 * plan.jobs, on_result)

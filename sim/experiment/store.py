@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .columns import COLUMNS, DAILY, Column, column
+from .plan import StoreError
 
 
 def _sql_type(c: Column) -> str:
@@ -57,6 +58,27 @@ CREATE TABLE IF NOT EXISTS runs (
     PRIMARY KEY (point, rep)) WITHOUT ROWID;
 """
 _INSERT = f"INSERT OR REPLACE INTO runs VALUES (?, ?, {', '.join('?' for _ in COLUMNS)})"
+
+
+_TABLES = {"meta", "chunks", "runs"}
+_FRESH = "delete it (or choose another --out) to start afresh"
+
+
+def _check_ours(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database that is not empty and is not a posture store (:class:`StoreError`).
+
+    A file that is not SQLite raises :class:`sqlite3.DatabaseError` here, on first read.
+    """
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables:
+        return
+    if not tables >= _TABLES or tables - _TABLES:
+        found = ", ".join(sorted(tables))
+        raise StoreError(
+            f"{path} is a SQLite database but not a posture run store (tables: {found}); {_FRESH}"
+        )
+    if not db.execute("SELECT COUNT(*) FROM meta WHERE key != 'session'").fetchone()[0]:
+        raise StoreError(f"{path} is a posture run store without its meta records; {_FRESH}")
 
 
 @dataclass
@@ -93,6 +115,32 @@ def _decode(c: Column, raw: Any) -> Any:
     return bool(raw) if np.dtype(c.dtype).kind == "b" else raw
 
 
+_ORDER = {"meta": "key", "chunks": "point, start", "runs": "point, rep"}
+
+
+def _rebuild(source: Path, target: Path) -> None:
+    """Copy a store into a new file whose bytes depend only on its rows.
+
+    A fixed sequence of transactions on a new database: the schema (so the schema cookie and
+    the change counter in the header are always the same), then the rows of each table in
+    primary-key order (so pages, rowids and free space do not depend on the order in which
+    chunks arrived or were replaced).
+    """
+    db = sqlite3.connect(target)
+    try:
+        db.executescript(SCHEMA)
+        db.execute("ATTACH DATABASE ? AS src", (str(source),))
+        with db:
+            for table, key in _ORDER.items():
+                db.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table} ORDER BY {key}")
+        db.execute("DETACH DATABASE src")
+    except BaseException:
+        db.close()
+        target.unlink(missing_ok=True)
+        raise
+    db.close()
+
+
 class RunStore:
     """A SQLite file of replication results, safe to resume.
 
@@ -124,8 +172,19 @@ class RunStore:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('session', ?)", (str(self.session),))
 
     def _open(self, fingerprint: dict[str, str]) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path)
-        db.executescript(SCHEMA)
+        try:
+            db = sqlite3.connect(self.path)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the run store {self.path} ({exc}); {_FRESH}") from None
+        try:
+            _check_ours(db, self.path)
+            db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(f"{self.path} is not a posture run store ({exc}); {_FRESH}") from None
+        except StoreError:
+            db.close()
+            raise
         stored = dict(db.execute("SELECT key, value FROM meta WHERE key != 'session'").fetchall())
         if stored and stored != fingerprint:
             db.close()
@@ -221,15 +280,17 @@ class RunStore:
     def finalize(self) -> None:
         """Rewrite a finished store canonically, so equal results give equal bytes.
 
-        Session markers are cleared and the file is rebuilt with ``VACUUM INTO`` (tables are
-        ``WITHOUT ROWID``, so pages follow the primary keys, not the order chunks arrived in).
+        Session markers are cleared and the file is rebuilt from scratch (:func:`_rebuild`):
+        a new database gets the schema in its fixed order, then every table's rows in
+        primary-key order, so the file depends only on the results, never on how many
+        sessions wrote them (``VACUUM INTO`` would carry the old file's schema cookie over).
         """
         with self.db:
             self.db.execute("DELETE FROM meta WHERE key='session'")
             self.db.execute("UPDATE chunks SET session=0")
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         tmp.unlink(missing_ok=True)
-        self.db.execute("VACUUM INTO ?", (str(tmp),))
+        _rebuild(self.path, tmp)
         self.db.close()
         os.replace(tmp, self.path)
         self.db = sqlite3.connect(self.path)

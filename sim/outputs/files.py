@@ -19,8 +19,28 @@ from typing import IO, Any
 
 
 def default_out_dir(scenario_path: str | Path) -> Path:
-    """``results/<file stem>/`` under the current folder."""
-    return Path("results") / Path(scenario_path).stem
+    """``results/<file stem>/`` under the current folder (``results/scenario/`` for a stem of dots)."""
+    stem = Path(scenario_path).stem
+    return Path("results") / (stem if stem.strip(".") else "scenario")
+
+
+def out_dir_problem(out_dir: Path | str) -> str | None:
+    """What stops result files being written in ``out_dir`` (``None`` if nothing does).
+
+    Checked before anything is simulated: ``out_dir`` must be a folder, or a path whose nearest
+    existing parent is a folder this process may write in.
+    """
+    path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        return f"--out {out_dir} is a file, not a folder; give a folder (it is created if missing)"
+    existing = path.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--out {out_dir} cannot be made: {existing} is a file; give a folder outside it"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"--out {out_dir}: cannot write in {existing} (permission denied); give a writable folder"
+    return None
 
 
 def inside(out_dir: Path | str, name: str) -> Path:

@@ -15,6 +15,8 @@ closure CDF) are in :mod:`.curve_plots`; the evidence itself in :mod:`.evidence_
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,23 @@ HISTORY_DAYS = 30
 """Observations further back than this before day 0 go to a narrow panel of their own."""
 
 
+def load_matplotlib() -> None:
+    """Import matplotlib whatever ``MPLBACKEND`` says (figures here are files, drawn with Agg).
+
+    matplotlib refuses to import under an unknown ``MPLBACKEND``; nothing here uses a backend
+    (no pyplot: each figure gets its own Agg canvas), so the variable is set aside while
+    matplotlib is first imported, then put back for any other user of it.
+    """
+    if "matplotlib" in sys.modules:
+        return
+    saved = os.environ.pop("MPLBACKEND", None)
+    try:
+        import matplotlib  # noqa: F401
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+
+
 def plain(text: str) -> str:
     """User text as matplotlib should print it: ``$`` escaped, so it never turns into mathtext."""
     return text.replace("$", r"\$")
@@ -54,6 +73,7 @@ def plain(text: str) -> str:
 
 def x_of(when: dt.date | dt.datetime) -> float:
     """A date or time as matplotlib's float day number (what its date axes plot)."""
+    load_matplotlib()
     from matplotlib.dates import date2num
 
     if not isinstance(when, dt.datetime):
@@ -68,6 +88,7 @@ def dates(start: dt.date, days: np.ndarray) -> np.ndarray:
 
 def new_figure(width: float = 11.0, height: float = 6.0) -> Figure:
     """An empty figure with constrained layout on an Agg canvas."""
+    load_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -246,7 +267,7 @@ def sweep_figure(title: str, keys: Sequence[str], records: Sequence[dict[str, An
             name = ", ".join(f"{k}={v}" for k, v in zip(others, label, strict=True)) or "P50"
             line = ax.plot(x, y, marker="o", label=plain(name) if g < 8 else None)[0]
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.18)
-        ax.set_xlabel(key)
+        ax.set_xlabel(plain(key))
         ax.set_ylabel("closure (weeks): P50, band P10–P90")
         ax.grid(True, alpha=0.3)
         ax.set_ylim(bottom=0)

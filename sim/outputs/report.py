@@ -19,12 +19,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-
 from ..engine.results import Result, date_at, hours_to_days
 from ..experiment.columns import SCALE, in_unit
 from ..experiment.stats import describe
 from .files import inside, write_csv, write_json
+from .terminal import PlainTable
 
 if TYPE_CHECKING:
     from ..experiment.ensemble import Ensemble
@@ -42,7 +41,9 @@ def write_run(result: Result, out_dir: Path | str, *, plot: bool = True) -> list
     ]
     if plot:
         from .curve_plots import troop_curve_figure
-        from .plots import gantt_figure, save_figure, throughput_figure
+        from .plots import gantt_figure, load_matplotlib, save_figure, throughput_figure
+
+        load_matplotlib()
 
         written.append(save_figure(troop_curve_figure(result), inside(out_dir, "troop_curve.png")))
         written.append(save_figure(gantt_figure(result), inside(out_dir, "gantt.png")))
@@ -57,11 +58,11 @@ def _when(result: Result, hours: float | None) -> tuple[str, str, str]:
     return f"{d:.2f}", f"{d / 7:.2f}", date_at(result.scenario.start, hours) or ""
 
 
-def run_table(result: Result) -> Table:
+def run_table(result: Result) -> PlainTable:
     """The one-run summary table."""
     s = result.scenario
     status = "completed" if result.completed else f"NOT completed within {s.horizon_days:g} days"
-    t = Table(title=f"{s.name} — {status}", title_justify="left")
+    t = PlainTable(title=f"{s.name} — {status}", title_justify="left")
     for col in ("milestone", "days", "weeks", "date"):
         t.add_column(col, justify="right" if col in ("days", "weeks") else "left")
     t.add_row("closure (100 %)", *_when(result, result.closure_h))
@@ -95,8 +96,10 @@ def write_ensemble(ens: Ensemble, out_dir: Path | str, *, plot: bool = True) -> 
         write_csv(inside(out_dir, "metric_bands.csv"), *measure_band_rows(ens.scenario, mb)),
     ]
     if plot:
+        from .plots import load_matplotlib, save_figure
+
+        load_matplotlib()
         from .curve_plots import closure_cdf_figure, fan_chart_figure
-        from .plots import save_figure
 
         s = ens.scenario
         closure = describe(ens["closure_h"], SCALE["days"])
@@ -113,10 +116,10 @@ def write_ensemble(ens: Ensemble, out_dir: Path | str, *, plot: bool = True) -> 
     return written
 
 
-def ensemble_table(ens: Ensemble) -> Table:
+def ensemble_table(ens: Ensemble) -> PlainTable:
     """The console summary: P10/P50/P90, mean with CI and share finished per milestone."""
     s = ens.scenario
-    t = Table(title=f"{s.name} — {ens.n:,} replications (seed {ens.plan.seed})", title_justify="left")
+    t = PlainTable(title=f"{s.name} — {ens.n:,} replications (seed {ens.plan.seed})", title_justify="left")
     for col in ("milestone (days)", "P10", "P50", "P90", "mean", "95 % CI", "finished"):
         t.add_column(col, justify="left" if col.startswith("milestone") else "right")
     for label, hours in ens.milestones():
@@ -137,7 +140,9 @@ def write_sweep(sweep: Sweep, out_dir: Path | str, *, plot: bool = True) -> list
     """Write ``sweep.csv`` (and ``sweep.png``)."""
     written = [write_csv(inside(out_dir, "sweep.csv"), sweep.header, sweep.rows())]
     if plot:
-        from .plots import save_figure, sweep_figure
+        from .plots import load_matplotlib, save_figure, sweep_figure
+
+        load_matplotlib()
 
         title = f"{sweep.name}: sweep of {sweep.n} replications per point"
         written.append(
@@ -146,9 +151,9 @@ def write_sweep(sweep: Sweep, out_dir: Path | str, *, plot: bool = True) -> list
     return written
 
 
-def ranking_table(ranking: list[tuple[str, float | None]]) -> Table:
+def ranking_table(ranking: list[tuple[str, float | None]]) -> PlainTable:
     """What moves the median closure most: each parameter's range of P50, largest first."""
-    t = Table(title="What moves the median closure most", title_justify="left")
+    t = PlainTable(title="What moves the median closure most", title_justify="left")
     t.add_column("parameter")
     t.add_column("range of P50 (weeks)", justify="right")
     for key, effect in ranking:

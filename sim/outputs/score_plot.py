@@ -101,6 +101,9 @@ def _draw_milestone(ax: Axes, m: MilestoneScore, to_x: Callable[[dt.date], float
 
 def score_figure(card: Scorecard) -> Figure:
     """One panel per measure observed: P5-P95, P10-P90 and P50 over dates, observations, milestones."""
+    from .plots import load_matplotlib, plain
+
+    load_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.figure import Figure
@@ -140,7 +143,7 @@ def score_figure(card: Scorecard) -> Figure:
                 _draw_milestone(ax, m, to_x)
         ax.set_xlim(x0 + first, x0 + last)
         ax.set_ylim(0, top)
-        ax.set_title(key, fontsize=10, loc="left")
+        ax.set_title(plain(key), fontsize=10, loc="left")
         loc = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))  # type: ignore[no-untyped-call]
@@ -164,8 +167,10 @@ def score_figure(card: Scorecard) -> Figure:
     fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=8, frameon=False)
     coverage = "—" if card.coverage.weighted80 is None else f"{card.coverage.weighted80:.2f}"
     fig.supxlabel(
-        f"{s.name} — {card.n:,} replications, seed {card.plan.seed}; weighted P10–P90 coverage "
-        f"{coverage}. Ranges: error bars; bounds: arrows; milestones: windows on percent_complete.",
+        plain(
+            f"{s.name} — {card.n:,} replications, seed {card.plan.seed}; weighted P10–P90 coverage "
+            f"{coverage}. Ranges: error bars; bounds: arrows; milestones: windows on percent_complete."
+        ),
         x=0.01,
         ha="left",
         fontsize=7.5,

@@ -28,11 +28,11 @@ from typing import Any
 
 from rich import box
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from ..experiment.score import MilestoneScore, ObservationScore, Scorecard
 from .files import inside, write_atomic, write_json, write_text
+from .terminal import PlainTable, safe
 
 BOARD_HEADER = (
     "File",
@@ -128,9 +128,9 @@ WIDTH = 100
 """The console tables fit in this many columns (print them on a console at least this wide)."""
 
 
-def _table(title: Text | str | None) -> Table:
+def _table(title: Text | str | None) -> PlainTable:
     """A compact table: a rule under the header, no outer frame."""
-    return Table(
+    return PlainTable(
         title=title,
         title_justify="left",
         box=box.SIMPLE_HEAD,
@@ -143,8 +143,8 @@ def _table(title: Text | str | None) -> Table:
 def score_tables(card: Scorecard) -> Group:
     """The console report of one scorecard: observations, milestones, coverage."""
     s = card.scenario
-    parts: list[Table] = []
-    title = Text(f"{s.name} — {card.n:,} replications (seed {card.plan.seed})")
+    parts: list[PlainTable] = []
+    title = safe(f"{s.name} — {card.n:,} replications (seed {card.plan.seed})")
     if card.observations:
         t = _table(title)
         for col in ("date", "measure", "observed", "P10", "P50", "P90", "inside", "IS", "CRPS"):
@@ -153,8 +153,8 @@ def score_tables(card: Scorecard) -> Group:
             p = o.percentiles
             t.add_row(
                 o.observation.date.isoformat(),
-                Text(o.key),
-                Text(o.observation.describe()),
+                safe(o.key),
+                safe(o.observation.describe()),
                 *(number(p.get(q)) for q in ("p10", "p50", "p90")),
                 _inside(o),
                 _score(o.interval_score_80),
@@ -206,14 +206,14 @@ def _board_row(entry: Entry) -> list[str]:
     ]
 
 
-def summary_table(entries: Sequence[Entry]) -> Table:
+def summary_table(entries: Sequence[Entry]) -> PlainTable:
     """One row per file: what the markdown scoreboard holds, without the scenario names."""
     t = _table("scores")
     for col in ("file", "scored", "P10–90", "P5–95", "IS", "CRPS", "milestone errors (days)"):
         t.add_column(col, justify="right" if col in ("P10–90", "P5–95", "IS", "CRPS") else "left")
     for entry in entries:
         row = _board_row(entry)
-        t.add_row(*(Text(cell) for cell in [Path(entry.file).name, *row[2:]]))
+        t.add_row(*(safe(cell) for cell in [Path(entry.file).name, *row[2:]]))
     return t
 
 

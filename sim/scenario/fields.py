@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -57,14 +58,22 @@ Priority = Annotated[int, BeforeValidator(_priority)]
 """A move's place in the order of service: an integer >= 0, lower served first."""
 
 
+_YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NUMERIC = re.compile(r"[-+]?[0-9.]+")
+
+
 def _no_number_dates(value: Any) -> Any:
-    if isinstance(value, bool | int | float):
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, bool | int | float) or (text is not None and _NUMERIC.fullmatch(text)):
         raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    if isinstance(value, dt.datetime) or (text is not None and _YMD.match(text) and len(text) > 10):
+        raise ValueError(f"give a date YYYY-MM-DD without a time, got {str(value)!r}")
     return value
 
 
 Date = Annotated[dt.date, BeforeValidator(_no_number_dates)]
-"""A calendar date written YYYY-MM-DD (numbers are refused, not read as Unix time)."""
+"""A calendar date written YYYY-MM-DD (numbers are refused, not read as Unix time, and so is
+a time of day, even 00:00)."""
 
 
 def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeValidator:

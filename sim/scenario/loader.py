@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from .problems import Path, Problem, ScenarioError, dotted, suggest
 from .provenance import check_citations, uncited_figures
+from .sanity import check_sanity
 from .schema import EVENT_MODELS, EventBase, Scenario
 from .validation import check_scenario
 from .yamlsource import Source, load_source, parse_yaml
@@ -55,7 +55,8 @@ def apply_events(src: Source, events: Sequence[str]) -> dict[Path, tuple[str, st
         try:
             event = parse_event_option(text)
         except ValueError as exc:
-            problems.append(Problem("--event", str(n), "events", f"{exc}; got {text!r}"))
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            problems.append(Problem("--event", str(n), "events", f"{exc}; got {shown!r}"))
             continue
         listed = src.data.setdefault("events", [])
         if not isinstance(listed, list):
@@ -75,7 +76,7 @@ def build_scenario(src: Source, origins: dict[Path, tuple[str, str]] | None = No
         scenario = Scenario.model_validate(src.data)
     except ValidationError as exc:
         raise ScenarioError(sorted(_schema_problems(src, exc, origins), key=_order)) from None
-    findings = check_scenario(scenario) + check_citations(src.data, scenario)
+    findings = check_sanity(scenario) + check_scenario(scenario) + check_citations(src.data, scenario)
     if findings:
         raise ScenarioError(sorted((_locate(src, p, m, origins) for p, m in findings), key=_order))
     return scenario
@@ -370,13 +371,14 @@ LIST_KEYS = {"sites", "phases"}
 
 
 def parse_event_option(text: str) -> dict[str, Any]:
-    """Turn one ``--event`` value into an event mapping; raise ``ValueError`` if malformed."""
+    """Turn one ``--event`` value into an event mapping; raise ``ValueError`` if malformed.
+
+    YAML (the mapping form, and each value) is read by :func:`parse_yaml`, the hardened
+    reader files and ``--set`` use; a key given twice is refused, as in a file.
+    """
     stripped = text.strip()
     if stripped.startswith("{"):
-        try:
-            data = yaml.safe_load(stripped)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"not a valid YAML mapping: {exc}") from None
+        data = _event_yaml(stripped, "not a valid YAML mapping")
         if not isinstance(data, dict):
             raise ValueError("expected a mapping such as {type: pause, day: 5}")
         return data
@@ -384,20 +386,31 @@ def parse_event_option(text: str) -> dict[str, Any]:
     if not sep or not kind.strip():
         raise ValueError("expected TYPE:key=value,...; e.g. pause:day=5,days=10")
     out: dict[str, Any] = {"type": kind.strip()}
+    given = {"type"}
     for part in filter(None, (p.strip() for p in rest.split(","))):
         key, eq, raw = part.partition("=")
-        if not eq or not key.strip():
-            raise ValueError(f"expected key=value, got {part!r}")
         key = key.strip()
+        if not eq or not key:
+            raise ValueError(f"expected key=value, got {part!r}")
+        *heads, last = parts = key.split(".")
+        if any(".".join(parts[:n]) in given for n in range(1, len(parts) + 1)):
+            raise ValueError(f"{key!r} is given twice (or inside a value given already); give it once")
+        if any(g.startswith(key + ".") for g in given):
+            raise ValueError(f"{key!r} is given both as a value and as keys inside it; give one")
+        given.add(key)
         if key in LIST_KEYS:
             value: Any = [v.strip() for v in raw.split("|") if v.strip()]
         else:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        *heads, last = key.split(".")
+            value = _event_yaml(raw, f"value of {key!r} is not valid YAML") if raw.strip() else None
         node = out
         for head in heads:  # equipment.air_defence=8, when.site_below.site=A
             node = node.setdefault(head, {})
-            if not isinstance(node, dict):
-                raise ValueError(f"{head!r} is given both as a value and as {key!r}")
         node[last] = value
     return out
+
+
+def _event_yaml(text: str, what: str) -> Any:
+    try:
+        return parse_yaml(text, "--event").data
+    except ScenarioError as exc:
+        raise ValueError(f"{what}: {exc.problems[0].message}") from None

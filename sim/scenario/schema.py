@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
 from .events import (
     EVENT_MODELS,
@@ -99,10 +99,22 @@ class SelfPropelled(Model):
     cite: Cite = None
 
 
+MIN_SHORT_TONS = 0.001
+"""The least weight of a cargo unit that is not weightless (0), in short tons (2 lb)."""
+
+
+def _weight(value: float) -> float:
+    if 0 < value < MIN_SHORT_TONS:
+        raise ValueError(
+            f"give 0 (weightless) or at least {MIN_SHORT_TONS:g} short tons (2 lb), got {value!r}"
+        )
+    return value
+
+
 class CargoClass(Model):
     """A class of things that move, e.g. ``container`` or ``tracked``."""
 
-    short_tons: Annotated[Real, Field(ge=0, le=1_000)] | None = None
+    short_tons: Annotated[Real, Field(ge=0, le=1_000), AfterValidator(_weight)] | None = None
     mode: Mode = "any"
     self_propelled: SelfPropelled | None = None
     description: str | None = None

@@ -129,7 +129,7 @@ def _air_ok(s: Scenario, cls: str, a: str, b: str) -> bool:
     for aid, ac in s.aircraft.items():
         cap = ac.capacity.get(cls, 0)
         if ac.max_short_tons is not None and tons > 0:
-            cap = min(cap, int(ac.max_short_tons // tons))
+            cap = int(min(cap, ac.max_short_tons // tons))
         if cap <= 0 or most(ac.count) <= 0:
             continue
         fields = [s.sites[x].airfield for x in (a, b, ac.based_at) if x in s.sites]

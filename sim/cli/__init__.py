@@ -1,0 +1,10 @@
+"""The ``posture`` command line (typer): :func:`main` is the console script's entry point.
+
+:mod:`.options` holds the app, the options every command shares and the guard that turns bad
+input into one line and an exit status; :mod:`.commands` the commands themselves.
+"""
+
+from .commands import main
+from .options import app
+
+__all__ = ["app", "main"]

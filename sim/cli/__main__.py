@@ -1,0 +1,7 @@
+"""``python -m sim.cli``: the ``posture`` command."""
+
+import sys
+
+from .commands import main
+
+sys.exit(main())

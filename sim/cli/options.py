@@ -1,0 +1,206 @@
+"""What every ``posture`` command shares: the typer app, its options, and the guard.
+
+:func:`guarded` turns what a user can get wrong into one line on standard error and an exit
+status, never a traceback: scenario problems and refused options exit 2, an executor that
+cannot be used or a file that cannot be written exits 1, an interruption exits 130.
+:func:`make_plan` builds the one :class:`~sim.experiment.plan.RunPlan` of a command's options;
+:func:`progress_bar` shows replications as they finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from ..experiment.plan import (
+    EXECUTORS,
+    ExecutorError,
+    RunPlan,
+    StoreError,
+    scheduler_problem,
+)
+from ..outputs.files import out_dir_problem
+from ..outputs.terminal import printable
+from ..scenario.problems import ScenarioError
+
+if TYPE_CHECKING:
+    pass
+
+app = typer.Typer(
+    name="posture",
+    help="Force-posture simulator: how long will this withdrawal take, and what does the troop "
+    "curve look like along the way?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EventOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--event",
+        help="Add a policy event for a what-if (repeatable): TYPE:key=value,..., e.g. "
+        "'pause:day=5,days=10' or 'reinforce:day=16,to=qasrak,from=harir,personnel=150'.",
+    ),
+]
+FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a scenario value: dotted.key=value (repeatable), e.g. "
+        "fleets.het.count=60 or phases.qasrak_out.start_day=3.",
+    ),
+]
+
+
+class Interrupted(Exception):
+    """Raised by the SIGTERM handler so a run stops the same way as on Ctrl-C."""
+
+
+def on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted()
+
+
+class Refused(Exception):
+    """A command-line value posture refuses before it simulates anything (exit 2, one line)."""
+
+
+def refuse(message: str) -> NoReturn:
+    """Print ``posture: message`` on standard error (user text, as written) and exit 2."""
+    err.print(f"posture: {printable(message)}", markup=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn bad input into exit 2 and interruption into exit 130, never a traceback."""
+    try:
+        yield
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            err.print(printable(str(problem)), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (Refused, StoreError) as exc:
+        refuse(str(exc))
+    except ExecutorError as exc:
+        err.print(f"posture: {printable(str(exc))}", markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # a full disk, a folder removed under the run: one line, exit 1
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(
+            f"posture: cannot write {printable(f'{where}{exc.strerror or exc}')}",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+    except (KeyboardInterrupt, Interrupted):
+        err.print("posture: interrupted; finished result files were kept", markup=False)
+        raise typer.Exit(130) from None
+
+
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs", "-j", min=0, help="Worker processes (0, the default: all cores; 1 runs in this process)."
+    ),
+]
+ExecOpt = Annotated[
+    str,
+    typer.Option(
+        "--executor", help="Where replications run: 'local' (process pool) or 'dask' (a local Dask cluster)."
+    ),
+]
+SchedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler, e.g. tcp://HOST:8786 (implies --executor dask).",
+    ),
+]
+ChunkOpt = Annotated[int, typer.Option("--chunk", min=1, help="Replications per task sent to a worker.")]
+SeedOpt = Annotated[int, typer.Option(help="Root random seed.", min=0)]
+DetOpt = Annotated[
+    bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")
+]
+PlotOpt = Annotated[bool, typer.Option(help="Write the PNG plots.")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Folder for result files (default: results/<file stem>/).")
+]
+
+
+def notice(message: str) -> None:
+    err.print(f"posture: {printable(message)}", markup=False, soft_wrap=True)
+
+
+def make_plan(
+    n: int, seed: int, jobs: int, executor: str, scheduler: str | None, chunk: int, deterministic: bool
+) -> RunPlan:
+    """The one run plan of a command's options (a bad ``--executor`` is a usage error)."""
+    if executor not in EXECUTORS:
+        raise typer.BadParameter(f"expected 'local' or 'dask', got {executor!r}", param_hint="--executor")
+    if scheduler is not None and (problem := scheduler_problem(scheduler)):
+        refuse(f"--scheduler: {problem}")
+    return RunPlan(
+        n=n,
+        seed=seed,
+        deterministic=deterministic,
+        chunk=chunk,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+    )
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A replications progress bar with rate and ETA; silent when stderr is not a terminal."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Replications per second."""
+
+        def render(self, task: Task) -> Text:
+            return Text("" if task.speed is None else f"{task.speed:.1f} rep/s")
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=True,
+    )
+    task = bar.add_task(label, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """``out_dir``, refused (:class:`Refused`) if result files could not be written there."""
+    if problem := out_dir_problem(out_dir):
+        raise Refused(problem)
+    return out_dir
