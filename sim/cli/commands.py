@@ -26,8 +26,11 @@ from ..experiment.plan import (
     DEFAULT_CHUNK,
     Point,
     RunPlan,
+    budget_problem,
     factor_points,
+    grid_problem,
     parse_factors,
+    stored_bytes,
 )
 from ..outputs.files import default_out_dir, inside
 from ..outputs.terminal import printable
@@ -136,6 +139,8 @@ def run(
     plan = make_plan(n, seed, jobs, executor, scheduler, chunk, deterministic)
     with guarded():
         scenario = _load(file, set_, event)
+        if problem := budget_problem(scenario, plan):
+            raise Refused(problem)
         target = check_out_dir(out_dir if out_dir is not None else default_out_dir(file))
         if plan.n == 1:
             from ..engine.model import simulate
@@ -185,7 +190,12 @@ def sweep(
             factors = parse_factors(vary)
         except ValueError as exc:
             raise Refused(f"--vary: {exc}") from None
+        if problem := grid_problem(factors):
+            raise Refused(f"--vary: {problem}")
         points = factor_points(file, factors, set_ or [], event or [])
+        biggest = max((p.scenario for p in points), key=lambda sc: stored_bytes(sc, 1))
+        if problem := budget_problem(biggest, plan, len(points)):
+            raise Refused(problem)
         stem = default_out_dir(file)
         target = check_out_dir(out_dir if out_dir is not None else stem.with_name(stem.name + "-sweep"))
         with replications(points, plan, target, f"{len(points)} points") as store:
@@ -230,6 +240,9 @@ def score(
                 problems += exc.problems
         if problems:
             raise ScenarioError(problems)
+        for file, scenario in zip(files, scenarios, strict=True):
+            if problem := budget_problem(scenario, plan):
+                raise Refused(f"{file}: {problem}")
         try:
             targets = scoring.targets(files, out_dir)
         except ValueError as exc:

@@ -192,3 +192,58 @@ def _scalar(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+MAX_STORE_BYTES = 50 * 10**9
+"""The disk a run's store may take: 50 GB of day-by-day results (``runs.sqlite``)."""
+MAX_GRID_POINTS = 10_000
+"""The most points a ``--vary`` grid may have (each is a scenario loaded and validated)."""
+
+
+def grid_size(factors: Sequence[tuple[str, list[str]]]) -> int:
+    """How many points the full grid of ``factors`` has."""
+    size = 1
+    for _, values in factors:
+        size *= len(values)
+    return size
+
+
+def grid_problem(factors: Sequence[tuple[str, list[str]]]) -> str | None:
+    """Why a ``--vary`` grid is refused before any point is built (``None`` if it is not)."""
+    size = grid_size(factors)
+    if size > MAX_GRID_POINTS:
+        return f"the --vary grid has {size:,} points (limit {MAX_GRID_POINTS:,}); vary fewer values"
+    return None
+
+
+def stored_bytes(scenario: Scenario, n: int, points: int = 1) -> int:
+    """What ``n`` replications of ``points`` scenarios like this one store: 8 bytes a value."""
+    import math
+
+    from .columns import shapes
+
+    values = sum(math.prod(shape) for shape in shapes(scenario).values())
+    return 8 * values * n * points
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if nbytes < 1000 or unit == "PB":
+            return f"{nbytes:.1f} {unit}" if unit != "B" else f"{int(nbytes)} B"
+        nbytes /= 1000
+    raise AssertionError("unreachable")
+
+
+def budget_problem(scenario: Scenario, plan: RunPlan, points: int = 1) -> str | None:
+    """Why ``plan`` over ``points`` such scenarios is refused before simulating (or ``None``).
+
+    The stored curves and measures of every replication must fit in :data:`MAX_STORE_BYTES`.
+    """
+    need = stored_bytes(scenario, plan.n, points)
+    if need <= MAX_STORE_BYTES:
+        return None
+    where = f" of {points:,} points" if points > 1 else ""
+    return (
+        f"-n {plan.n}{where} would store {_size(need)} of day-by-day results "
+        f"(limit {_size(MAX_STORE_BYTES)} of disk); lower -n or the horizon"
+    )

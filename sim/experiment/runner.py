@@ -236,7 +236,7 @@ def fingerprint(points: Sequence[Point], plan: RunPlan) -> dict[str, str]:
         "deterministic": str(plan.deterministic),
         "chunk": str(plan.chunk),
         "columns": signature(),
-        "format": "2",
+        "format": "3",
     }
 
 

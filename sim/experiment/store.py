@@ -11,6 +11,11 @@ fingerprint differs from the current command is stale and is started afresh. The
 replications is not part of it: raising ``-n`` computes only the new chunks, and lowering it
 reads the first ``n``.
 
+Each chunk carries a checksum (:func:`_digest`: SHA-256 of its rows in key order), written in
+the transaction that stores its rows. Opening an existing store checks every chunk against
+it, before anything is written, and refuses a store whose rows were changed
+(:class:`StoreError`), so a tampered store is reported and never silently used.
+
 Each replication is one row of ``runs``, whose columns are those declared in
 :mod:`.columns`: scalars as SQL columns, arrays (phase closures, site empty times, the daily
 personnel curve) as little-endian binary blobs. Readers ask for columns by name and get them
@@ -21,8 +26,10 @@ the final percentile pass, which reads the curves one block of days at a time
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
+import struct
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +58,7 @@ SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     point INTEGER NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
-    session INTEGER NOT NULL, PRIMARY KEY (point, start)) WITHOUT ROWID;
+    session INTEGER NOT NULL, checksum TEXT NOT NULL, PRIMARY KEY (point, start)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     point INTEGER NOT NULL, rep INTEGER NOT NULL,
     {", ".join(f"{c.name} {_sql_type(c)}" for c in COLUMNS)},
@@ -115,6 +122,46 @@ def _decode(c: Column, raw: Any) -> Any:
     return bool(raw) if np.dtype(c.dtype).kind == "b" else raw
 
 
+def _digest(db: sqlite3.Connection, point: int, start: int, stop: int) -> str:
+    """SHA-256 (hex) of a chunk's rows of ``runs`` as SQLite returns them, in key order.
+
+    Each value is hashed with its type, so a changed, added or removed row, or a changed
+    type, changes the digest. Read back through SQLite both when a chunk is written (inside
+    its transaction) and when it is checked, so the digest never depends on how a value was
+    handed to SQLite.
+    """
+    h = hashlib.sha256(struct.pack("<3q", point, start, stop))
+    query = "SELECT * FROM runs WHERE point=? AND rep>=? AND rep<? ORDER BY rep"
+    for row in db.execute(query, (point, start, stop)):
+        for v in row:
+            if v is None:
+                h.update(b"n")
+            elif isinstance(v, float):
+                h.update(b"f" + struct.pack("<d", v + 0.0))  # -0.0 may come back as 0.0
+            elif isinstance(v, int):
+                h.update(b"i" + struct.pack("<q", v))
+            else:
+                raw = v if isinstance(v, bytes) else str(v).encode()
+                h.update(b"b" if isinstance(v, bytes) else b"s")
+                h.update(struct.pack("<Q", len(raw)) + raw)
+    return h.hexdigest()
+
+
+def _verify(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse (:class:`StoreError`) a store whose rows do not match a chunk's checksum."""
+    try:
+        query = "SELECT point, start, stop, checksum FROM chunks ORDER BY point, start"
+        chunks = db.execute(query).fetchall()
+        for point, start, stop, checksum in chunks:
+            if _digest(db, point, start, stop) != checksum:
+                raise StoreError(
+                    f"{path} was changed after it was written: replications {start}..{stop - 1} "
+                    f"of point {point} do not match their checksum; {_FRESH}"
+                )
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a readable posture run store ({exc}); {_FRESH}") from None
+
+
 _ORDER = {"meta": "key", "chunks": "point, start", "runs": "point, rep"}
 
 
@@ -163,13 +210,23 @@ class RunStore:
             if not self.path.is_file():
                 raise FileNotFoundError(f"no run store at {self.path}")
             self.db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+            self._checked()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = self._open(fingerprint)
+        self._checked()
         row = self.db.execute("SELECT value FROM meta WHERE key='session'").fetchone()
         self.session = int(row[0]) + 1 if row else 1
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('session', ?)", (str(self.session),))
+
+    def _checked(self) -> None:
+        """Check every chunk against its checksum (:func:`_verify`); close the store if one fails."""
+        try:
+            _verify(self.db, self.path)
+        except StoreError:
+            self.db.close()
+            raise
 
     def _open(self, fingerprint: dict[str, str]) -> sqlite3.Connection:
         try:
@@ -208,17 +265,18 @@ class RunStore:
         return {(p, a, b) for p, a, b in self.db.execute("SELECT point, start, stop FROM chunks")}
 
     def write(self, chunk: ChunkResult) -> None:
-        """Store a chunk and mark it done, in one transaction."""
+        """Store a chunk and mark it done, with its checksum, in one transaction."""
         arrays = [chunk.values[c.name] for c in COLUMNS]
         rows = [
             (chunk.point, chunk.start + i, *(_encode(c, a[i]) for c, a in zip(COLUMNS, arrays, strict=True)))
             for i in range(len(chunk))
         ]
+        point, start, stop = int(chunk.point), int(chunk.start), int(chunk.stop)
         with self.db:
             self.db.executemany(_INSERT, rows)
             self.db.execute(
-                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?)",
-                (chunk.point, chunk.start, chunk.stop, self.session),
+                "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?)",
+                (point, start, stop, self.session, _digest(self.db, point, start, stop)),
             )
 
     def read(

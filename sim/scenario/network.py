@@ -84,6 +84,7 @@ class Network:
     _paths: dict[tuple[str, str, frozenset[str]], tuple[Leg, ...] | None] = field(default_factory=dict)
     _weak: dict[float, frozenset[str]] = field(default_factory=dict)
     _nearest: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    _parts: dict[frozenset[str], dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Network:
@@ -137,8 +138,34 @@ class Network:
         return math.inf if legs is None else sum(leg.km for leg in legs)
 
     def reachable(self, origin: str, dest: str, avoid: frozenset[str] = frozenset()) -> bool:
-        """Whether any chain of routes (avoiding ``avoid`` crossings) joins the two sites."""
-        return self.path(origin, dest, avoid) is not None
+        """Whether any chain of routes (avoiding ``avoid`` crossings) joins the two sites.
+
+        Answered from the connected components of the network without ``avoid`` (found once
+        per avoided set, in time linear in sites and routes), not by a search per pair: the
+        validation of a scenario with thousands of moves stays near-linear (issue #14).
+        """
+        if origin == dest:
+            return True
+        part = self._parts.get(avoid)
+        if part is None:
+            part = self._parts[avoid] = self._components(avoid)
+        return origin in part and part[origin] == part.get(dest)
+
+    def _components(self, avoid: frozenset[str]) -> dict[str, int]:
+        """Each site's connected component over the routes usable without ``avoid``."""
+        part: dict[str, int] = {}
+        for start in self.adjacency:
+            if start in part:
+                continue
+            label = part[start] = len(part)
+            stack = [start]
+            while stack:
+                v = stack.pop()
+                for u, edges in self.adjacency[v].items():
+                    if u not in part and self._usable(edges, avoid) is not None:
+                        part[u] = label
+                        stack.append(u)
+        return part
 
     def by_distance(self, origin: str) -> list[tuple[float, str]]:
         """Every other site reachable from ``origin`` as ``(km, site)``, nearest first.
