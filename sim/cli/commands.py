@@ -43,6 +43,7 @@ from .options import (
     FileArg,
     JobsOpt,
     OutOpt,
+    ParamsOpt,
     PlotOpt,
     Refused,
     SchedOpt,
@@ -57,6 +58,7 @@ from .options import (
     on_sigterm,
     out,
     progress_bar,
+    with_parameters,
 )
 
 if TYPE_CHECKING:
@@ -131,6 +133,7 @@ def run(
     scheduler: SchedOpt = None,
     chunk: ChunkOpt = DEFAULT_CHUNK,
     deterministic: DetOpt = False,
+    parameters: ParamsOpt = None,
     plot: PlotOpt = True,
 ) -> None:
     """Simulate a scenario (one run, or -n replications), print the summary and write results."""
@@ -139,13 +142,16 @@ def run(
     plan = make_plan(n, seed, jobs, executor, scheduler, chunk, deterministic)
     with guarded():
         scenario = _load(file, set_, event)
+        plan = with_parameters(plan, parameters, scenario)
         if problem := budget_problem(scenario, plan):
             raise Refused(problem)
         target = check_out_dir(out_dir if out_dir is not None else default_out_dir(file))
         if plan.n == 1:
             from ..engine.model import simulate
 
-            result = simulate(scenario, seed=plan.seed, deterministic=plan.deterministic)
+            result = simulate(
+                scenario, seed=plan.seed, deterministic=plan.deterministic, parameters=plan.parameters
+            )
             out.print(report.run_table(result))
             written = report.write_run(result, target, plot=plot)
         else:
@@ -178,6 +184,7 @@ def sweep(
     scheduler: SchedOpt = None,
     chunk: ChunkOpt = DEFAULT_CHUNK,
     deterministic: DetOpt = False,
+    parameters: ParamsOpt = None,
     plot: PlotOpt = True,
 ) -> None:
     """Run every combination of --vary values on common random numbers; rank the parameters."""
@@ -193,6 +200,7 @@ def sweep(
         if problem := grid_problem(factors):
             raise Refused(f"--vary: {problem}")
         points = factor_points(file, factors, set_ or [], event or [])
+        plan = with_parameters(plan, parameters, points[0].scenario)
         biggest = max((p.scenario for p in points), key=lambda sc: stored_bytes(sc, 1))
         if problem := budget_problem(biggest, plan, len(points)):
             raise Refused(problem)
@@ -218,6 +226,7 @@ def score(
     scheduler: SchedOpt = None,
     chunk: ChunkOpt = DEFAULT_CHUNK,
     deterministic: DetOpt = False,
+    parameters: ParamsOpt = None,
     plot: PlotOpt = True,
     fail_below: Annotated[
         float | None, typer.Option(min=0, max=1, help="Exit 1 below this coverage.")
@@ -240,6 +249,7 @@ def score(
                 problems += exc.problems
         if problems:
             raise ScenarioError(problems)
+        plans = [with_parameters(plan, parameters, scenario) for scenario in scenarios]
         for file, scenario in zip(files, scenarios, strict=True):
             if problem := budget_problem(scenario, plan):
                 raise Refused(f"{file}: {problem}")
@@ -250,13 +260,13 @@ def score(
         for target in targets:
             check_out_dir(target)
         entries = []
-        for file, scenario, target in zip(files, scenarios, targets, strict=True):
+        for file, scenario, target, each in zip(files, scenarios, targets, plans, strict=True):
             card = None
             if not scorable(scenario):
                 notice(f"{file}: nothing to score (no observation from day 0 to the horizon, no milestone)")
             else:
-                with replications([Point(scenario)], plan, target, file.name) as store:
-                    card = scorecard(store, scenario, plan)
+                with replications([Point(scenario)], each, target, file.name) as store:
+                    card = scorecard(store, scenario, each)
                 wide.print(scoring.score_tables(card))
                 _wrote(scoring.write_score(card, target, plot=plot, file=str(file)))
             entries.append(scoring.Entry(str(file), scenario.name, card))

@@ -9,6 +9,7 @@ cannot be used or a file that cannot be written exits 1, an interruption exits 1
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from ..outputs.terminal import printable
 from ..scenario.problems import ScenarioError
 
 if TYPE_CHECKING:
-    pass
+    from ..scenario.schema import Scenario
 
 app = typer.Typer(
     name="posture",
@@ -132,6 +133,15 @@ DetOpt = Annotated[
     bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")
 ]
 PlotOpt = Annotated[bool, typer.Option(help="Write the PNG plots.")]
+ParamsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--parameters",
+        help="A posterior file (posterior.csv from posture calibrate): each replication draws "
+        "its parameter values from it, by weight, instead of from the priors.",
+        dir_okay=False,
+    ),
+]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Folder for result files (default: results/<file stem>/).")
 ]
@@ -197,6 +207,18 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
     with bar:
         yield update
+
+
+def with_parameters(plan: RunPlan, file: Path | None, scenario: Scenario) -> RunPlan:
+    """``plan`` drawing parameters from the posterior in ``file`` (as it is if ``file`` is None).
+
+    A file that does not fit the scenario raises :class:`~sim.scenario.problems.ScenarioError`.
+    """
+    if file is None:
+        return plan
+    from ..scenario.posterior import read_posterior
+
+    return dataclasses.replace(plan, parameters=read_posterior(file, scenario))
 
 
 def check_out_dir(out_dir: Path) -> Path:

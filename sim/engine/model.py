@@ -43,7 +43,7 @@ from ..scenario.schema import Event, Scenario
 from . import convoys, dispatch, metrics, policy, preparation, triggers
 from .lines import FleetSpec, Line
 from .phases import PhaseBoard
-from .realise import realise
+from .realise import Given, realise
 from .resources import Resources
 from .results import Result
 from .runlog import RunLog
@@ -77,8 +77,11 @@ def schedule_late(
 class Engine:
     """One replication of one scenario."""
 
-    def __init__(self, scenario: Scenario, streams: Streams, *, audit: bool = False) -> None:
-        self.scenario, self.drawn = realise(scenario, streams)  # counts drawn once per replication
+    def __init__(
+        self, scenario: Scenario, streams: Streams, *, audit: bool = False, parameters: Given = None
+    ) -> None:
+        # parameters, counts and rates drawn once per replication
+        self.scenario, self.drawn, self.parameters = realise(scenario, streams, parameters)
         s = self.scenario
         self.streams = streams
         self.env = simpy.Environment()
@@ -352,17 +355,22 @@ def simulate(
     replication: int = 0,
     deterministic: bool = False,
     audit: bool = False,
+    parameters: Given = None,
 ) -> Result:
     """Run one replication of ``scenario`` and return its :class:`Result`.
 
     ``seed`` and ``replication`` select the random streams (see :mod:`sim.engine.streams`);
     ``deterministic`` uses every distribution's central value; ``audit`` checks conservation
-    after every change of state and keeps the snapshots (slower; for tests).
+    after every change of state and keeps the snapshots (slower; for tests); ``parameters``
+    fixes named parameters (a mapping of values) or draws them from a posterior instead of
+    their priors (:mod:`sim.engine.realise`).
     """
     t0 = time.perf_counter()
     with collector_paused():
-        engine = Engine(scenario, Streams(seed, replication, deterministic=deterministic), audit=audit)
+        streams = Streams(seed, replication, deterministic=deterministic)
+        engine = Engine(scenario, streams, audit=audit, parameters=parameters)
         engine.run()
         result = engine.result()
     result.runtime_s, result.drawn = time.perf_counter() - t0, engine.drawn
+    result.parameters = engine.parameters
     return result

@@ -102,6 +102,7 @@ class Result:
     milestones_h: list[float | None] = field(default_factory=list)
     event_fired_h: list[float | None] = field(default_factory=list)  # per scenario event
     drawn: dict[str, float | int] = field(default_factory=dict)  # counts drawn (engine.realise)
+    parameters: dict[str, float] = field(default_factory=dict)  # parameter values (engine.realise)
 
     @property
     def sites(self) -> list[str]:
@@ -129,51 +130,57 @@ class Result:
         """The ``summary.json`` mapping for this run."""
         s = self.scenario
         d95 = hours_to_days(self.closure95_h)
-        return {
-            "scenario": s.name,
-            "start": s.start.isoformat(),
-            "horizon_days": s.horizon_days,
-            "seed": self.seed,
-            "replication": self.replication,
-            "deterministic": self.deterministic,
-            "completed": self.completed,
-            "closure_days": rounded(self.closure_days),
-            "closure_weeks": rounded(self.closure_weeks),
-            "closure_date": date_at(s.start, self.closure_h),
-            "closure95_days": rounded(d95),
-            "closure95_weeks": rounded(None if d95 is None else d95 / 7.0),
-            "closure95_date": date_at(s.start, self.closure95_h),
-            "end_days": rounded(self.end_h / 24.0),
-            "phases": {
-                pid: {
-                    "start_days": rounded(hours_to_days(self.phase_start_h[pid])),
-                    "closure_days": rounded(hours_to_days(self.phase_closure_h[pid])),
-                    "closure_date": date_at(s.start, self.phase_closure_h[pid]),
-                    "binding": self.binding_by_phase.get(pid),
-                }
-                for pid in self.phase_closure_h
-            },
-            "sites": {
-                sid: {
-                    "empty_day": rounded(hours_to_days(self.site_empty_h[sid])),
-                    "last_departure_day": rounded(hours_to_days(self.site_last_departure_h[sid])),
-                    "personnel_at_end": int(self.personnel[-1, i]),
-                }
-                for i, sid in enumerate(self.sites)
-            },
-            "remaining": self.remaining,
-            "in_transit": self.in_transit,
-            "binding": self.binding,
-            "convoys": {
-                "loaded": sum(1 for c in self.convoys if c.kind == "loaded" and c.mode == "road"),
-                "empty": sum(1 for c in self.convoys if c.kind == "empty" and c.mode == "road"),
-                "sorties": sum(1 for c in self.convoys if c.mode == "air"),
-            },
-            "utilisation": self.utilisation,
-            "disposition": self.disposition,
-            "waits": self.waits,
-            "events": self.events_fired(),
-        } | ({"drawn": self.drawn} if self.drawn else {})  # counts and rates drawn (engine.realise)
+        return (
+            {
+                "scenario": s.name,
+                "start": s.start.isoformat(),
+                "horizon_days": s.horizon_days,
+                "seed": self.seed,
+                "replication": self.replication,
+                "deterministic": self.deterministic,
+                "completed": self.completed,
+                "closure_days": rounded(self.closure_days),
+                "closure_weeks": rounded(self.closure_weeks),
+                "closure_date": date_at(s.start, self.closure_h),
+                "closure95_days": rounded(d95),
+                "closure95_weeks": rounded(None if d95 is None else d95 / 7.0),
+                "closure95_date": date_at(s.start, self.closure95_h),
+                "end_days": rounded(self.end_h / 24.0),
+                "phases": {
+                    pid: {
+                        "start_days": rounded(hours_to_days(self.phase_start_h[pid])),
+                        "closure_days": rounded(hours_to_days(self.phase_closure_h[pid])),
+                        "closure_date": date_at(s.start, self.phase_closure_h[pid]),
+                        "binding": self.binding_by_phase.get(pid),
+                    }
+                    for pid in self.phase_closure_h
+                },
+                "sites": {
+                    sid: {
+                        "empty_day": rounded(hours_to_days(self.site_empty_h[sid])),
+                        "last_departure_day": rounded(hours_to_days(self.site_last_departure_h[sid])),
+                        "personnel_at_end": int(self.personnel[-1, i]),
+                    }
+                    for i, sid in enumerate(self.sites)
+                },
+                "remaining": self.remaining,
+                "in_transit": self.in_transit,
+                "binding": self.binding,
+                "convoys": {
+                    "loaded": sum(1 for c in self.convoys if c.kind == "loaded" and c.mode == "road"),
+                    "empty": sum(1 for c in self.convoys if c.kind == "empty" and c.mode == "road"),
+                    "sorties": sum(1 for c in self.convoys if c.mode == "air"),
+                },
+                "utilisation": self.utilisation,
+                "disposition": self.disposition,
+                "waits": self.waits,
+                "events": self.events_fired(),
+            }
+            | ({"drawn": self.drawn} if self.drawn else {})
+            | (  # counts and rates drawn (engine.realise)
+                {"parameters": self.parameters} if self.parameters else {}
+            )
+        )
 
     def events_fired(self) -> list[dict[str, Any]]:
         """Each of the scenario's events, in order: its type, when it was due, when it fired.

@@ -4,8 +4,8 @@ Each :class:`Column` of :data:`COLUMNS` names one per-replication output and say
 
 * what it is: a numpy ``dtype`` and a ``shape`` kind: a ``scalar``, one value ``per_phase``
   (file order), one ``per_site`` (declared order), one ``per_drawn`` (each count or rate given
-  as a distribution, by dotted path in file order: :mod:`sim.scenario.drawn`), or the daily
-  personnel ``curve``
+  as a distribution, by dotted path in file order: :mod:`sim.scenario.drawn`), one
+  ``per_parameter`` (each declared parameter, declared order), or the daily personnel ``curve``
   (``floor(horizon_days) + 1`` days x (sites + 1), the last column on the road);
 * how to take it from a :class:`~sim.engine.results.Result` (``take``); ``None`` means "not
   reached" and is allowed only where ``nullable``; it becomes NaN in arrays and NULL in SQL;
@@ -32,13 +32,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..engine import measures
-from ..scenario.drawn import drawn
+from ..scenario.drawn import counts_drawn
 
 if TYPE_CHECKING:
     from ..engine.results import Result
     from ..scenario.schema import Scenario
 
-Shape = Literal["scalar", "per_phase", "per_site", "per_milestone", "per_drawn", "curve", "measures"]
+Shape = Literal[
+    "scalar", "per_phase", "per_site", "per_milestone", "per_drawn", "per_parameter", "curve", "measures"
+]
 Unit = Literal["days", "weeks"]
 
 # Hours to a reporting unit, as the statistics scale them (describe(hours, SCALE[unit])).
@@ -136,6 +138,13 @@ COLUMNS: tuple[Column, ...] = (
         lambda r: list(r.drawn.values()),
         runs=(("drawn_{id}", None),),
     ),
+    Column(
+        "parameters",
+        "float64",
+        "per_parameter",
+        lambda r: list(r.parameters.values()),
+        runs=(("param_{id}", None),),
+    ),
     Column(CURVE, "int64", "curve", _curve),
     Column(MEASURES, "float64", "measures", measures.table),
 )
@@ -166,7 +175,9 @@ def shape_of(col: Column, scenario: Scenario) -> tuple[int, ...]:
     if col.shape == "per_milestone":
         return (len(scenario.milestones),)
     if col.shape == "per_drawn":
-        return (len(drawn(scenario)),)
+        return (len(counts_drawn(scenario)),)
+    if col.shape == "per_parameter":
+        return (len(scenario.parameters),)
     days = int(np.floor(scenario.horizon_days)) + 1
     if col.shape == "measures":
         return (days, len(measures.keys(scenario)))
@@ -187,7 +198,9 @@ def ids(col: Column, scenario: Scenario) -> list[str]:
     if col.shape == "per_milestone":
         return [f"{m.percent:g}pct" for m in scenario.milestones]
     if col.shape == "per_drawn":
-        return list(drawn(scenario))
+        return list(counts_drawn(scenario))
+    if col.shape == "per_parameter":
+        return list(scenario.parameters)
     return [""]
 
 

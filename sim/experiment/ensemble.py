@@ -108,7 +108,22 @@ class Ensemble:
                 if col.dates:
                     days = describe(hours, SCALE["days"])
                     _put(out, _path(col.dates, i), {q: self._date(days[q]) for q in QUANTILES})
+        if s.parameters:
+            out["parameters"] = self.parameters()
         return out
+
+    def parameters(self) -> dict[str, Any]:
+        """Where the parameter values came from, and each replication's value, by name."""
+        values = self.values["parameters"]
+        source = self.plan.parameters.describe() if self.plan.parameters else "priors"
+        return {
+            "source": source,
+            "replication": [int(r) for r in self.values["rep"]],
+            "values": {
+                name: [round(float(v), 6) for v in values[:, k]]
+                for k, name in enumerate(self.scenario.parameters)
+            },
+        }
 
     def _date(self, days: float | None) -> str | None:
         if days is None:

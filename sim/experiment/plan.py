@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:
+    from ..scenario.posterior import Posterior
     from ..scenario.schema import Scenario
 
 DEFAULT_CHUNK = 25
@@ -67,7 +68,9 @@ class RunPlan:
     * ``jobs``: worker processes, ``1`` runs everything in this process, ``0`` means every core
       (resolved when the plan is made);
     * ``executor``: ``"local"`` (a process pool) or ``"dask"``; ``scheduler``, the address of a
-      running Dask scheduler, implies ``"dask"``.
+      running Dask scheduler, implies ``"dask"``;
+    * ``parameters``: a :class:`~sim.scenario.posterior.Posterior` each replication picks its
+      parameter values from (``None``: the priors).
 
     A plan that cannot be run raises :class:`ValueError` naming the field.
     """
@@ -79,6 +82,7 @@ class RunPlan:
     jobs: int = 1
     executor: str = "local"
     scheduler: str | None = None
+    parameters: Posterior | None = None
 
     def __post_init__(self) -> None:
         for name in ("n", "chunk"):
@@ -109,6 +113,7 @@ class PlanOptions(TypedDict, total=False):
     jobs: int
     executor: str
     scheduler: str | None
+    parameters: Posterior | None
 
 
 def make_plan(plan: RunPlan | None, n: int | None, options: PlanOptions) -> RunPlan:

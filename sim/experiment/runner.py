@@ -54,7 +54,14 @@ def replicate(scenario: Scenario, plan: RunPlan, point: int, start: int, stop: i
     """Run replications ``start..stop-1`` of one scenario and pack their columns compactly."""
     values = allocate(scenario, stop - start)
     for i, rep in enumerate(range(start, stop)):
-        fill(values, i, simulate(scenario, seed=plan.seed, replication=rep, deterministic=plan.deterministic))
+        result = simulate(
+            scenario,
+            seed=plan.seed,
+            replication=rep,
+            deterministic=plan.deterministic,
+            parameters=plan.parameters,
+        )
+        fill(values, i, result)
     return ChunkResult(point, start, stop, values)
 
 
@@ -236,6 +243,7 @@ def fingerprint(points: Sequence[Point], plan: RunPlan) -> dict[str, str]:
         "deterministic": str(plan.deterministic),
         "chunk": str(plan.chunk),
         "columns": signature(),
+        "parameters": plan.parameters.digest if plan.parameters else "priors",
         "format": "3",
     }
 
@@ -260,7 +268,8 @@ def simulate_many(
 
     ``scenario`` is one scenario (or :class:`~.plan.Point`) or a list of them, the points of a
     sweep. How to run is either ``plan`` or the :class:`~.plan.RunPlan` fields as keyword
-    arguments (``seed``, ``deterministic``, ``chunk``, ``jobs``, ``executor``, ``scheduler``);
+    arguments (``seed``, ``deterministic``, ``chunk``, ``jobs``, ``executor``, ``scheduler``,
+    ``parameters``);
     ``n`` may be given with a plan only if it agrees. ``store`` is the SQLite file (created with
     its folder; ``None``: a temporary file removed when the store is closed). A store that
     already holds chunks of the same experiment is resumed or extended.

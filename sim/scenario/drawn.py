@@ -11,7 +11,8 @@ scenario file (``fleets.het.count``, ``sites.kabul.equipment.container``,
 :func:`drawn` finds them; :func:`with_values` returns a copy of the frozen scenario with
 values in their place (:mod:`sim.engine.realise` draws one per replication); :func:`central`
 puts in every central value, rounded, which is what checks that need a number use (routes'
-lengths for reachability).
+lengths for reachability). A value that refers to a named parameter (a
+:class:`~sim.scenario.fields.Param`) is found here too; :func:`counts_drawn` leaves those out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .fields import Drawn
+from .fields import Drawn, Param
 from .schema import Scenario
 
 _FOUND: OrderedDict[int, tuple[Scenario, dict[str, Drawn]]] = OrderedDict()
@@ -40,6 +41,11 @@ def drawn(scenario: Scenario) -> dict[str, Drawn]:
     while len(_FOUND) > _KEPT:
         _FOUND.popitem(last=False)
     return found
+
+
+def counts_drawn(scenario: Scenario) -> dict[str, Drawn]:
+    """The counts and rates given as distributions themselves (not ``{param: NAME}``)."""
+    return {p: d for p, d in drawn(scenario).items() if not isinstance(d, Param)}
 
 
 def _items(node: Any) -> list[tuple[str, Any]]:

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
@@ -77,7 +78,10 @@ a time of day, even 00:00)."""
 
 
 def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeValidator:
-    def check(value: Any) -> Any:
+    def check(value: Any, info: ValidationInfo) -> Any:
+        ref = referred(value, info)
+        if ref is not None:
+            value = ref.model_copy(update={"low": low, "high": high})
         if isinstance(value, Distribution):
             dist = value
         elif isinstance(value, dict):
@@ -94,12 +98,12 @@ def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeVal
             return v
         lo, hi = dist.bounds
         if lo < low or (hi > high and math.isfinite(hi)):
-            raise ValueError(f"distribution must stay within [{low:g}, {high:g}], got {dist.describe()}")
+            raise ValueError(f"{subject(dist)} must stay within [{low:g}, {high:g}], got {dist.describe()}")
         if positive and dist.central <= 0:
-            raise ValueError(f"distribution must have a central value > 0, got {dist.describe()}")
+            raise ValueError(f"{subject(dist)} must have a central value > 0, got {dist.describe()}")
         if not dist.central <= high:
             raise ValueError(
-                f"distribution's central value (used by --deterministic) must be <= {high:g}, "
+                f"{subject(dist)}'s central value (used by --deterministic) must be <= {high:g}, "
                 f"got {dist.describe()}"
             )
         return dist
@@ -136,11 +140,57 @@ class Drawn(Distribution):
         return min(max(float(value), self.low), self.high)
 
 
+class Param(Drawn):
+    """A value that refers to a named parameter (``{param: tvar}``): the parameter's prior,
+    drawn once per replication for the whole scenario and shared by every value naming it
+    (:mod:`sim.engine.realise`), then fitted to each field (rounded for counts, kept in range).
+    """
+
+    name: str
+
+    def describe(self) -> str:
+        """The parameter's prior, as messages quote it after :func:`subject` names the parameter."""
+        return f"{self.family}{list(self.params)}"
+
+
+def subject(dist: Distribution) -> str:
+    """What a message about a distribution calls it: the prior of a parameter, or itself."""
+    return f"the prior of parameter {dist.name!r}" if isinstance(dist, Param) else "distribution"
+
+
+PARAMETERS = "parameters"
+"""The validation context key holding the priors of the declared parameters (name: prior, or
+None for a prior that is not valid)."""
+
+
+def referred(value: Any, info: ValidationInfo) -> Param | None:
+    """The :class:`Param` a ``{param: NAME}`` mapping stands for, None if ``value`` is not one.
+
+    Raises ``ValueError`` if it names no declared parameter, or one whose prior is not valid.
+    """
+    if not isinstance(value, dict) or "param" not in value:
+        return None
+    name = value["param"]
+    if len(value) != 1 or not isinstance(name, str):
+        raise ValueError(f"a reference to a parameter is {{param: NAME}} and nothing else, got {value!r}")
+    priors: dict[str, Distribution | None] = (info.context or {}).get(PARAMETERS, {})
+    if name not in priors:
+        declared = ", ".join(map(repr, priors)) if priors else "none are declared under parameters:"
+        raise ValueError(f"names no parameter {name!r}; declared: {declared}")
+    prior = priors[name]
+    if prior is None:
+        raise ValueError(
+            f"refers to parameter {name!r}, whose prior is not valid (see parameters.{name}.prior)"
+        )
+    return Param(family=prior.family, params=prior.params, per="replication", name=name)
+
+
 def _drawn_validator(high: float, *, integer: bool, positive: bool) -> WrapValidator:
     """Accept a distribution (one per replication) besides what the plain type accepts."""
     floor = (1.0 if integer else 1e-3) if positive else 0.0
 
-    def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    def check(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        value = referred(value, info) or value
         if not isinstance(value, dict | Distribution):
             return handler(value)
         if isinstance(value, Distribution):
@@ -151,11 +201,12 @@ def _drawn_validator(high: float, *, integer: bool, positive: bool) -> WrapValid
             dist = parse_distribution({**value, "per": value.get("per", "replication")})
         hi = dist.bounds[1]
         if (hi > high and math.isfinite(hi)) or dist.central > high:
-            raise ValueError(f"distribution must stay within [0, {high:g}], got {dist.describe()}")
-        drawn = Drawn(family=dist.family, params=dist.params, integer=integer, low=floor, high=high)
+            raise ValueError(f"{subject(dist)} must stay within [0, {high:g}], got {dist.describe()}")
+        fitted = Drawn(family=dist.family, params=dist.params, integer=integer, low=floor, high=high)
+        drawn = Param(**fitted.model_dump(), name=dist.name) if isinstance(dist, Param) else fitted
         if positive and (round(dist.central) if integer else dist.central) <= 0:
             rel = "a rounded central value >= 1" if integer else "a central value > 0"
-            raise ValueError(f"distribution must have {rel}, got {dist.describe()}")
+            raise ValueError(f"{subject(dist)} must have {rel}, got {dist.describe()}")
         return drawn
 
     return WrapValidator(check)
@@ -167,6 +218,12 @@ def _dump(value: Any) -> Any:
 
 AS_IS = PlainSerializer(_dump, return_type=Any)
 """Serialises a value that may be a :class:`Drawn` (a number as it is, a distribution as a mapping)."""
+
+
+def rated(high: float) -> WrapValidator:
+    """Let a number > 0 and <= ``high`` (with its own validators) be a distribution, drawn once
+    per replication, or a ``{param: NAME}``; annotate with :data:`AS_IS` as well."""
+    return _drawn_validator(high, integer=False, positive=True)
 
 
 def counted(high: float) -> WrapValidator:

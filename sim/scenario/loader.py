@@ -24,6 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .fields import PARAMETERS
+from .parameters import declared_priors
 from .problems import Path, Problem, ScenarioError, dotted, suggest
 from .provenance import check_citations, uncited_figures
 from .sanity import check_sanity
@@ -73,7 +75,7 @@ def build_scenario(src: Source, origins: dict[Path, tuple[str, str]] | None = No
     """Validate parsed data into a :class:`Scenario`, reporting every problem found."""
     origins = origins or {}
     try:
-        scenario = Scenario.model_validate(src.data)
+        scenario = Scenario.model_validate(src.data, context={PARAMETERS: declared_priors(src.data)})
     except ValidationError as exc:
         raise ScenarioError(sorted(_schema_problems(src, exc, origins), key=_order)) from None
     findings = check_sanity(scenario) + check_scenario(scenario) + check_citations(src.data, scenario)
@@ -152,7 +154,9 @@ def _schema_problems(
         path = _data_path(src.data, loc)
         kind = err["type"]
         given = err.get("input")
-        if kind in ("union_tag_invalid", "union_tag_not_found") and isinstance(given, dict):
+        if isinstance(given, dict) and "param" in given and "parameter" not in str(err["msg"]):
+            msg = "this key takes a plain value, not {param: NAME} (counts, rates and quantities can)"
+        elif kind in ("union_tag_invalid", "union_tag_not_found") and isinstance(given, dict):
             # an event whose type is unknown or missing: one line, not one per event model
             path = (*path, "type")
             tag = given.get("type")

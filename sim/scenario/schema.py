@@ -59,7 +59,9 @@ from .fields import (
     ShareQ,
     Speed,
     counted,
+    rated,
 )
+from .parameters import Parameter
 
 __all__ = [
     "EVENT_MODELS",
@@ -213,7 +215,7 @@ class Duty(Model):
     """When a fleet's crews may drive: driving hours per vehicle per calendar day, and the
     hours of the day in which driving is allowed (``[20, 6]`` runs past midnight)."""
 
-    hours_per_day: Annotated[float, BeforeValidator(_driving_hours)] | None = None
+    hours_per_day: Annotated[float, BeforeValidator(_driving_hours), rated(24.0), AS_IS] | None = None
     window: Annotated[tuple[float, float], BeforeValidator(_window)] | None = None
     cite: Cite = None
 
@@ -411,6 +413,7 @@ class Scenario(Model):
     description: str | None = None
     start: Date
     horizon_days: Annotated[Real, Field(gt=0, le=MAX_DAYS)]
+    parameters: dict[Id, Parameter] = Field(default_factory=dict)
     cargo: dict[Id, CargoClass] = Field(default_factory=dict)
     sites: dict[Id, Site]
     fleets: dict[Id, Fleet] = Field(default_factory=dict)

@@ -62,7 +62,7 @@ def test_central_values_round_half_to_even(dist: str, n: int) -> None:
 
 def test_deterministic_mode_uses_the_central_value_rounded() -> None:
     s = worked("sites.A.personnel={triangular: [280, 1000, 3100]}", "fleets.trucks.capacity.personnel=10")
-    real, drawn = realise(s, Streams(0, deterministic=True))
+    real, drawn, _ = realise(s, Streams(0, deterministic=True))
     assert drawn == {"sites.A.personnel": 1000}
     assert real.sites["A"].personnel == 1000
     assert sim.simulate(s, deterministic=True).summary()["drawn"] == {"sites.A.personnel": 1000}
