@@ -220,10 +220,11 @@ AS_IS = PlainSerializer(_dump, return_type=Any)
 """Serialises a value that may be a :class:`Drawn` (a number as it is, a distribution as a mapping)."""
 
 
-def rated(high: float) -> WrapValidator:
-    """Let a number > 0 and <= ``high`` (with its own validators) be a distribution, drawn once
-    per replication, or a ``{param: NAME}``; annotate with :data:`AS_IS` as well."""
-    return _drawn_validator(high, integer=False, positive=True)
+def rated(high: float, *, positive: bool = True) -> WrapValidator:
+    """Let a number (> 0 if ``positive``, else >= 0) and <= ``high`` (with its own validators)
+    be a distribution, drawn once per replication, or a ``{param: NAME}``; annotate with
+    :data:`AS_IS` as well."""
+    return _drawn_validator(high, integer=False, positive=positive)
 
 
 def counted(high: float) -> WrapValidator:

@@ -172,7 +172,7 @@ class Site(Model):
 class Breakdowns(Model):
     """Road breakdowns: how often, how long to repair, and what the convoy does."""
 
-    per_1000_km: Annotated[Real, Field(ge=0, le=1_000)]
+    per_1000_km: Annotated[Real, Field(ge=0, le=1_000), rated(1_000.0, positive=False), AS_IS]
     repair_hours: Hours
     policy: Literal["wait", "leave"] = "wait"
     cite: Cite = None
