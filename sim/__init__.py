@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .experiment.plan import RunPlan
     from .experiment.runner import simulate_many
     from .experiment.score import score
+    from .outputs.notebook import Runs, run_many
     from .scenario.loader import load_scenario
     from .scenario.schema import Scenario
 
@@ -42,20 +43,25 @@ _LAZY = {
     "RunPlan": "sim.experiment.plan",
     "simulate_many": "sim.experiment.runner",
     "score": "sim.experiment.score",
+    "run_many": "sim.outputs.notebook",
+    "Runs": "sim.outputs.notebook",
 }
 
 __all__ = [
     "Problem",
     "Result",
     "RunPlan",
+    "Runs",
     "Scenario",
     "ScenarioError",
     "load_scenario",
+    "run_many",
     "score",
     "simulate",
     "simulate_many",
 ]
 __version__ = "0.1.0"
+"""The version of posture; pyproject.toml reads it from here for the ``posture-sim`` distribution."""
 
 
 def __getattr__(name: str) -> Any:

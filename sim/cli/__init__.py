@@ -3,11 +3,11 @@
 :mod:`.options` holds the app, the options every command shares and the guard that turns bad
 input into one line and an exit status; :mod:`.commands` the commands that run and score
 scenarios; :mod:`.calibrate`, :mod:`.forecast` and :mod:`.sensitivity` the commands of the
-same names.
+same names; :mod:`.onboarding` ``init`` and ``schema``, for getting started.
 """
 
-from . import calibrate, forecast, sensitivity
+from . import calibrate, forecast, onboarding, sensitivity
 from .commands import main
 from .options import app
 
-__all__ = ["app", "calibrate", "forecast", "main", "sensitivity"]
+__all__ = ["app", "calibrate", "forecast", "main", "onboarding", "sensitivity"]

@@ -14,6 +14,7 @@ experiment store, and matplotlib is loaded only when a plot is drawn (not with `
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,17 +34,23 @@ from ..experiment.plan import (
     stored_bytes,
 )
 from ..outputs.files import default_out_dir, inside
+from ..outputs.plot_style import DEFAULT_DPI
 from ..outputs.terminal import printable
 from ..scenario.problems import ScenarioError
 from .options import (
+    ARGV,
     ChunkOpt,
     DetOpt,
+    DpiOpt,
     EventOpt,
     ExecOpt,
     FileArg,
+    FormatOpt,
+    FreshOpt,
     JobsOpt,
     OutOpt,
     ParamsOpt,
+    PlotFormat,
     PlotOpt,
     Refused,
     SchedOpt,
@@ -51,13 +58,16 @@ from .options import (
     SetOpt,
     app,
     check_out_dir,
+    discard_store,
     err,
+    finish,
     guarded,
     make_plan,
     notice,
     on_sigterm,
     out,
     progress_bar,
+    trace,
     with_parameters,
 )
 
@@ -122,6 +132,7 @@ def _wrote(paths: list[Path]) -> None:
 
 @app.command()
 def run(
+    ctx: typer.Context,
     file: FileArg,
     out_dir: OutOpt = None,
     set_: SetOpt = None,
@@ -134,7 +145,10 @@ def run(
     chunk: ChunkOpt = DEFAULT_CHUNK,
     deterministic: DetOpt = False,
     parameters: ParamsOpt = None,
+    fresh: FreshOpt = False,
     plot: PlotOpt = True,
+    fmt: FormatOpt = PlotFormat.png,
+    dpi: DpiOpt = DEFAULT_DPI,
 ) -> None:
     """Simulate a scenario (one run, or -n replications), print the summary and write results."""
     from ..outputs import report
@@ -146,6 +160,7 @@ def run(
         if problem := budget_problem(scenario, plan):
             raise Refused(problem)
         target = check_out_dir(out_dir if out_dir is not None else default_out_dir(file))
+        discard_store(target, fresh)
         if plan.n == 1:
             from ..engine.model import simulate
 
@@ -153,19 +168,23 @@ def run(
                 scenario, seed=plan.seed, deterministic=plan.deterministic, parameters=plan.parameters
             )
             out.print(report.run_table(result))
-            written = report.write_run(result, target, plot=plot)
+            out.print(result.what, markup=False, soft_wrap=True)
+            written = report.write_run(result, target, plot=plot, fmt=fmt, dpi=dpi, notice=notice)
         else:
             from ..experiment.ensemble import Ensemble
 
             with replications([Point(scenario)], plan, target, "replications") as store:
                 ens = Ensemble(store, scenario, plan)
                 out.print(report.ensemble_table(ens))
-                written = report.write_ensemble(ens, target, plot=plot)
-        _wrote(written)
+                if (bound := report.binding_table(ens)) is not None:
+                    out.print(bound)
+                written = report.write_ensemble(ens, target, plot=plot, fmt=fmt, dpi=dpi, notice=notice)
+        _wrote(finish(target, written, trace(ctx, [file], plan), used_store=plan.n > 1))
 
 
 @app.command()
 def sweep(
+    ctx: typer.Context,
     file: FileArg,
     vary: Annotated[
         list[str],
@@ -185,7 +204,10 @@ def sweep(
     chunk: ChunkOpt = DEFAULT_CHUNK,
     deterministic: DetOpt = False,
     parameters: ParamsOpt = None,
+    fresh: FreshOpt = False,
     plot: PlotOpt = True,
+    fmt: FormatOpt = PlotFormat.png,
+    dpi: DpiOpt = DEFAULT_DPI,
 ) -> None:
     """Run every combination of --vary values on common random numbers; rank the parameters."""
     from ..experiment.sweep import summarise_sweep
@@ -206,16 +228,23 @@ def sweep(
             raise Refused(problem)
         stem = default_out_dir(file)
         target = check_out_dir(out_dir if out_dir is not None else stem.with_name(stem.name + "-sweep"))
+        discard_store(target, fresh)
         with replications(points, plan, target, f"{len(points)} points") as store:
             summary = summarise_sweep(points, store, plan)
-        written = report.write_sweep(summary, target, plot=plot)
+        written = report.write_sweep(
+            summary, target, plot=plot, fmt=fmt, dpi=dpi, notice=notice, seed=plan.seed
+        )
         out.print(report.ranking_table(summary.ranking))
-        _wrote(written)
+        _wrote(finish(target, written, trace(ctx, [file], plan), used_store=True))
 
 
 @app.command()
 def score(
-    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.", show_default=False)],
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario YAML files, or frozen forecasts (forecast.json).", show_default=False),
+    ],
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder (default: results/<stem>-score/).")
     ] = None,
@@ -228,12 +257,24 @@ def score(
     deterministic: DetOpt = False,
     parameters: ParamsOpt = None,
     plot: PlotOpt = True,
+    fmt: FormatOpt = PlotFormat.png,
+    dpi: DpiOpt = DEFAULT_DPI,
     fail_below: Annotated[
         float | None, typer.Option(min=0, max=1, help="Exit 1 below this coverage.")
     ] = None,
     markdown: Annotated[Path | None, typer.Option(help="Also write a markdown scoreboard here.")] = None,
+    fresh: FreshOpt = False,
+    observations: Annotated[
+        Path | None,
+        typer.Option(
+            "--observations",
+            help="Outcomes observed after a forecast was issued (YAML): score forecast.json against them.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Score scenarios against their observations and milestones (the replications of run -n)."""
+    """Score scenarios against their observations and milestones (the replications of run -n),
+    or frozen forecasts against --observations (nothing is run again)."""
     from .. import __version__
     from ..experiment.score import scorable, scorecard
     from ..outputs import scoring
@@ -241,6 +282,15 @@ def score(
     plan = make_plan(n, seed, jobs, executor, scheduler, chunk, deterministic)
     wide = out if out.is_terminal else Console(highlight=False, width=scoring.WIDTH)  # pipes: not 80
     with guarded():
+        if observations is not None or any(f.suffix.lower() == ".json" for f in files):
+            from .forecast import score_forecasts
+
+            given = {"-n": n != 200, "--seed": seed != 0, "--deterministic": deterministic}
+            given |= {"--parameters": parameters is not None, "--fail-below": fail_below is not None}
+            given |= {"--markdown": markdown is not None, "--fresh": fresh}
+            simulating = [name for name, on in given.items() if on]
+            score_forecasts(ctx, files, observations, out_dir, plot=plot, simulating=simulating, wide=wide)
+            return
         scenarios, problems = [], []
         for file in files:
             try:
@@ -259,6 +309,7 @@ def score(
             raise typer.BadParameter(str(exc), param_hint="FILE") from None
         for target in targets:
             check_out_dir(target)
+            discard_store(target, fresh)
         entries = []
         for file, scenario, target, each in zip(files, scenarios, targets, plans, strict=True):
             card = None
@@ -268,7 +319,8 @@ def score(
                 with replications([Point(scenario)], each, target, file.name) as store:
                     card = scorecard(store, scenario, each)
                 wide.print(scoring.score_tables(card))
-                _wrote(scoring.write_score(card, target, plot=plot, file=str(file)))
+                written = scoring.write_score(card, target, plot=plot, file=str(file), fmt=fmt, dpi=dpi)
+                _wrote(finish(target, written, trace(ctx, [file], each), used_store=True))
             entries.append(scoring.Entry(str(file), scenario.name, card))
         if len(files) > 1:
             wide.print(scoring.summary_table(entries))
@@ -282,10 +334,12 @@ def score(
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``posture`` console script; returns the exit code."""
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    token = ARGV.set(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=argv, prog_name="posture")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        ARGV.reset(token)
     return 0

@@ -10,11 +10,14 @@ cannot be used or a file that cannot be written exits 1, an interruption exits 1
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -31,6 +34,7 @@ from ..outputs.terminal import printable
 from ..scenario.problems import ScenarioError
 
 if TYPE_CHECKING:
+    from ..outputs.manifest import Trace
     from ..scenario.schema import Scenario
 
 app = typer.Typer(
@@ -38,11 +42,32 @@ app = typer.Typer(
     help="Force-posture simulator: how long will this withdrawal take, and what does the troop "
     "curve look like along the way?",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        out.print(f"posture {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print posture's version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options before any command: ``--version``, and typer's shell completion."""
+
 
 EventOpt = Annotated[
     list[str] | None,
@@ -132,7 +157,27 @@ SeedOpt = Annotated[int, typer.Option(help="Root random seed.", min=0)]
 DetOpt = Annotated[
     bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")
 ]
-PlotOpt = Annotated[bool, typer.Option(help="Write the PNG plots.")]
+PlotOpt = Annotated[bool, typer.Option(help="Write the plots.")]
+
+
+class PlotFormat(StrEnum):
+    """The file formats of plots (``--format``)."""
+
+    png = "png"
+    svg = "svg"
+    pdf = "pdf"
+
+
+FormatOpt = Annotated[
+    PlotFormat,
+    typer.Option(
+        "--format", case_sensitive=False, help="File format of the plots: png, svg (text stays text) or pdf."
+    ),
+]
+DpiOpt = Annotated[
+    int,
+    typer.Option("--dpi", min=30, max=1200, help="Resolution of PNG plots, in dots per inch."),
+]
 ParamsOpt = Annotated[
     Path | None,
     typer.Option(
@@ -141,6 +186,10 @@ ParamsOpt = Annotated[
         "its parameter values from it, by weight, instead of from the priors.",
         dir_okay=False,
     ),
+]
+FreshOpt = Annotated[
+    bool,
+    typer.Option("--fresh", help="Discard the replications stored in the output folder and start afresh."),
 ]
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Folder for result files (default: results/<file stem>/).")
@@ -219,6 +268,44 @@ def with_parameters(plan: RunPlan, file: Path | None, scenario: Scenario) -> Run
     from ..scenario.posterior import read_posterior
 
     return dataclasses.replace(plan, parameters=read_posterior(file, scenario))
+
+
+ARGV: ContextVar[Sequence[str] | None] = ContextVar("posture_argv", default=None)
+"""The command line of the running ``posture`` call, as typed (set by :func:`~.commands.main`)."""
+
+
+def trace(ctx: typer.Context, scenarios: Sequence[Path], plan: RunPlan | None = None) -> Trace:
+    """What made the files of the running command, for its ``manifest.json``."""
+    from ..outputs.manifest import Trace
+
+    names = {p.name: next((o for o in p.opts if o.startswith("--")), p.name) for p in ctx.command.params}
+    params = {names.get(k, k): v for k, v in ctx.params.items()}
+    run: dict[str, Any] = {}
+    if plan is not None:
+        source = plan.parameters.describe() if plan.parameters else "priors"
+        run = {"seed": plan.seed, "n": plan.n, "deterministic": plan.deterministic, "parameters": source}
+    argv = ARGV.get()
+    command = ctx.info_name or ctx.command.name or "posture"
+    return Trace(command, params, scenarios, ["posture", *argv] if argv is not None else None, run)
+
+
+def finish(target: Path, written: list[Path], record: Trace, *, used_store: bool = False) -> list[Path]:
+    """Clear what a previous run left in ``target``, write its manifest, say what was removed."""
+    from ..outputs.manifest import finish as write_manifest
+
+    path = write_manifest(target, written, record, used_store=used_store)
+    removed = json.loads(path.read_text(encoding="utf-8"))["removed"]
+    if removed:
+        notice(f"removed {len(removed)} file(s) of a previous run in {target}: {', '.join(removed)}")
+    return [*written, path]
+
+
+def discard_store(target: Path, fresh: bool) -> None:
+    """With ``--fresh``, delete the run store in ``target`` before anything is simulated."""
+    store = target / "runs.sqlite"
+    if fresh and store.is_file():
+        store.unlink()
+        notice(f"--fresh: discarded the stored replications in {store}")
 
 
 def check_out_dir(out_dir: Path) -> Path:

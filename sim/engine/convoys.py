@@ -169,7 +169,7 @@ def _steps(run: Run, order: ConvoyOrder, duty: ConvoyDuty | None, plane: Airfram
         main, left = order.vehicles, list[VehicleLoad]()
         drive = 0.0
     else:
-        drive, main, left, turned = yield from travel(run, order, duty)
+        drive, main, left, turned = yield from travel(run, order, duty, rec)
         if duty is not None:
             rec.halts, rec.halted_h = duty.halts, duty.halted_h
         if turned:
@@ -186,11 +186,12 @@ def _steps(run: Run, order: ConvoyOrder, duty: ConvoyDuty | None, plane: Airfram
 
 
 def travel(
-    run: Run, order: ConvoyOrder, duty: ConvoyDuty | None = None
+    run: Run, order: ConvoyOrder, duty: ConvoyDuty | None = None, rec: ConvoyRecord | None = None
 ) -> Generator[simpy.Event, Any, tuple[float, list[VehicleLoad], list[VehicleLoad], bool]]:
     """Drive the path; returns (pure driving hours, vehicles arriving together, vehicles left
     behind, turned back?). With ``duty``, driving stops where a duty limit is reached and
-    resumes when allowed; crossings, delays and breakdown halts are not driving."""
+    resumes when allowed; crossings, delays and breakdown halts are not driving. Each route
+    driven to its end is added to ``rec.routes``."""
     env, w, st = run.env, run.world, run.streams
     if order.self_propelled is not None:
         drawn = self_propelled.speed(w, st, order.self_propelled)
@@ -216,6 +217,8 @@ def travel(
         else:
             yield from duty.drive(env, (leg.km - done_km) / speed)
         drive += leg.km / speed
+        if rec is not None:
+            rec.routes += (leg.route,)
         route = run.scenario.routes[leg.route]
         if route.disruption is not None:
             d = route.disruption

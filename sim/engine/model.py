@@ -38,6 +38,7 @@ import numpy as np
 import simpy
 
 from ..scenario.distributions import Distribution
+from ..scenario.drawn import uncertain
 from ..scenario.network import Network, great_circle_km
 from ..scenario.schema import Event, Scenario
 from . import convoys, dispatch, metrics, policy, preparation, triggers
@@ -49,6 +50,11 @@ from .results import Result
 from .runlog import RunLog
 from .streams import Streams
 from .world import World
+
+MODEL_REVISION = 12
+"""The revision of the model's rules, raised whenever a change alters what a replication gives
+for the same inputs and seed. Stores record it (with the posture version), so replications
+of an older model are never served as new (:func:`sim.experiment.runner.fingerprint`)."""
 
 WATCH = 2
 """Priority of the check of conditional events, after SimPy's URGENT (0) and NORMAL (1)."""
@@ -372,5 +378,5 @@ def simulate(
         engine.run()
         result = engine.result()
     result.runtime_s, result.drawn = time.perf_counter() - t0, engine.drawn
-    result.parameters = engine.parameters
+    result.parameters, result.uncertain = engine.parameters, uncertain(scenario)
     return result

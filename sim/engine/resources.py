@@ -326,6 +326,27 @@ class Airfield:
         return depart
 
 
+def resource_names(scenario: Scenario) -> list[str]:
+    """Every resource a run of ``scenario`` may report busy time for, in the order of
+    :meth:`Resources.usages`: fleets and aircraft types, crossings, airfields with a slot
+    limit, loading teams, escorts, preparation teams, disposal teams.
+
+    It depends on what the scenario declares, never on drawn values, so every replication
+    reports against the same list (a resource a replication lacks, such as a fleet drawn to
+    zero vehicles, is simply not busy).
+    """
+    s = scenario
+    names = [f"fleet:{fid}" for fid in (*s.fleets, *s.aircraft)]
+    names += [f"crossing:{cid}" for cid in s.crossings]
+    sites = s.sites.items()
+    names += [f"airfield:{sid}" for sid, site in sites if site.airfield and site.airfield.sorties_per_day]
+    names += [f"loading:{sid}" for sid, site in sites if site.loading_teams is not None]
+    names += ["escorts"] if s.convoy.escort_teams else []
+    names += [f"preparation:{sid}" for sid, site in sites if site.prepare and site.prepare.teams]
+    names += [f"disposal:{sid}" for sid, site in sites if site.disposal_teams is not None]
+    return names
+
+
 class Resources:
     """Every shared resource of one run, and the busy time of each fleet."""
 

@@ -59,11 +59,12 @@ class ConvoyRecord:
     halts: int = 0  # crew duty: times it halted on the road
     halted_h: float = 0.0  # and for how long
     self_propelled: str = ""  # the class of a convoy of self-propelled units
+    routes: tuple[int, ...] = ()  # indices in scenario.routes of the routes driven, in order
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
-    """Everything one replication tells us."""
+    """Everything one replication tells us (``repr`` is one line; :meth:`summary` is all)."""
 
     scenario: Scenario
     seed: int
@@ -103,6 +104,21 @@ class Result:
     event_fired_h: list[float | None] = field(default_factory=list)  # per scenario event
     drawn: dict[str, float | int] = field(default_factory=dict)  # counts drawn (engine.realise)
     parameters: dict[str, float] = field(default_factory=dict)  # parameter values (engine.realise)
+    uncertain: bool = False  # the scenario draws something at random (scenario.drawn.uncertain)
+
+    @property
+    def what(self) -> str:
+        """What this run is, said wherever its numbers are shown: the plan, the only outcome,
+        or one random replication among many possible."""
+        if self.deterministic:
+            return "the deterministic plan (every distribution at its central value)"
+        if not self.uncertain:
+            return "the only outcome (nothing in the scenario is drawn at random)"
+        return f"one random replication (seed {self.seed}, replication {self.replication})"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.convoys, Convoys):
+            self.convoys = Convoys(self.convoys, self.scenario)
 
     @property
     def sites(self) -> list[str]:
@@ -138,6 +154,7 @@ class Result:
                 "seed": self.seed,
                 "replication": self.replication,
                 "deterministic": self.deterministic,
+                "what": self.what,
                 "completed": self.completed,
                 "closure_days": rounded(self.closure_days),
                 "closure_weeks": rounded(self.closure_weeks),
@@ -236,50 +253,85 @@ class Result:
     def convoy_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Header and rows of ``events.csv``: one row per convoy (a last ``self_propelled``
         column when some class is self-propelled)."""
-        classes = self.scenario.classes
-        driving = any(c.self_propelled is not None for c in self.scenario.cargo.values())
-        fleets = list(self.scenario.fleets)
-        header = [
-            "convoy",
-            "kind",
-            "mode",
-            "origin",
-            "destination",
-            "phases",
-            "formed_day",
-            "depart_day",
-            "arrive_day",
-            "unloaded_day",
-            "vehicles",
-            *(f"vehicles_{f}" for f in fleets),
-            *classes,
-            "halts",
-            "halted_hours",
-            *(["self_propelled"] if driving else []),
-        ]
-        rows = []
-        for c in self.convoys:
-            rows.append(
-                [
-                    c.id,
-                    c.kind,
-                    c.mode,
-                    c.origin,
-                    c.dest,
-                    " ".join(c.phases),
-                    *(
-                        rounded(hours_to_days(h), 6)
-                        for h in (c.formed_h, c.depart_h, c.arrive_h, c.unloaded_h)
-                    ),
-                    sum(c.vehicles.values()),
-                    *(c.vehicles.get(f, 0) for f in fleets),
-                    *(c.cargo.get(k, 0) for k in classes),
-                    c.halts,
-                    rounded(c.halted_h, 6),
-                    *([c.self_propelled] if driving else []),
-                ]
-            )
-        return header, rows
+        return convoy_rows(self.scenario, self.convoys)
+
+    def troop_curve(self) -> Any:
+        """The troop curve (``troop_curve.csv``) as a pandas DataFrame, one row per day."""
+        import pandas as pd
+
+        header, rows = self.troop_curve_rows()
+        frame = pd.DataFrame(rows, columns=header)
+        frame["date"] = pd.to_datetime(frame["date"])
+        return frame
+
+    def __repr__(self) -> str:
+        closure = "not finished" if self.closure_h is None else f"closure {self.closure_h / 24:.2f} days"
+        how = ", deterministic" if self.deterministic else ""
+        return (
+            f"<Result {self.scenario.name!r}: {closure}, {len(self.convoys)} convoys; "
+            f"seed {self.seed}, replication {self.replication}{how}>"
+        )
+
+
+def convoy_rows(scenario: Scenario, convoys: list[ConvoyRecord]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of ``events.csv``: one row per convoy (a last ``self_propelled``
+    column when some class is self-propelled)."""
+    classes = scenario.classes
+    driving = any(c.self_propelled is not None for c in scenario.cargo.values())
+    fleets = list(scenario.fleets)
+    header = [
+        "convoy",
+        "kind",
+        "mode",
+        "origin",
+        "destination",
+        "phases",
+        "formed_day",
+        "depart_day",
+        "arrive_day",
+        "unloaded_day",
+        "vehicles",
+        *(f"vehicles_{f}" for f in fleets),
+        *classes,
+        "halts",
+        "halted_hours",
+        *(["self_propelled"] if driving else []),
+    ]
+    rows = []
+    for c in convoys:
+        rows.append(
+            [
+                c.id,
+                c.kind,
+                c.mode,
+                c.origin,
+                c.dest,
+                " ".join(c.phases),
+                *(rounded(hours_to_days(h), 6) for h in (c.formed_h, c.depart_h, c.arrive_h, c.unloaded_h)),
+                sum(c.vehicles.values()),
+                *(c.vehicles.get(f, 0) for f in fleets),
+                *(c.cargo.get(k, 0) for k in classes),
+                c.halts,
+                rounded(c.halted_h, 6),
+                *([c.self_propelled] if driving else []),
+            ]
+        )
+    return header, rows
+
+
+class Convoys(list[ConvoyRecord]):
+    """A run's convoy and sortie records, in the order formed (a list). Calling it,
+    ``result.convoys()``, gives them as the ``events.csv`` table in a pandas DataFrame."""
+
+    def __init__(self, records: list[ConvoyRecord], scenario: Scenario) -> None:
+        super().__init__(records)
+        self.scenario = scenario
+
+    def __call__(self) -> Any:
+        import pandas as pd
+
+        header, rows = convoy_rows(self.scenario, self)
+        return pd.DataFrame(rows, columns=header)
 
 
 def daily_levels(

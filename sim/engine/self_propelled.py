@@ -155,7 +155,7 @@ def steps(run: Driving, order: ConvoyOrder, travel: Travel) -> Proc:
         w.depart(env.now, line, cls, units)
     run.request_plan()
     rec.depart_h = env.now
-    drive, _main, _left, turned = yield from travel(run, order, duty)
+    drive, _main, _left, turned = yield from travel(run, order, duty, rec)
     if duty is not None:
         rec.halts, rec.halted_h = duty.halts, duty.halted_h
     rec.arrive_h = env.now

@@ -5,7 +5,9 @@ Each :class:`Column` of :data:`COLUMNS` names one per-replication output and say
 * what it is: a numpy ``dtype`` and a ``shape`` kind: a ``scalar``, one value ``per_phase``
   (file order), one ``per_site`` (declared order), one ``per_drawn`` (each count or rate given
   as a distribution, by dotted path in file order: :mod:`sim.scenario.drawn`), one
-  ``per_parameter`` (each declared parameter, declared order), or the daily personnel ``curve``
+  ``per_parameter`` (each declared parameter, declared order), one ``per_resource`` (each
+  resource a run may report, :func:`sim.engine.resources.resource_names`), or the daily
+  personnel ``curve``
   (``floor(horizon_days) + 1`` days x (sites + 1), the last column on the road);
 * how to take it from a :class:`~sim.engine.results.Result` (``take``); ``None`` means "not
   reached" and is allowed only where ``nullable``; it becomes NaN in arrays and NULL in SQL;
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..engine import measures
+from ..engine.resources import resource_names
 from ..scenario.drawn import counts_drawn
 
 if TYPE_CHECKING:
@@ -39,7 +42,15 @@ if TYPE_CHECKING:
     from ..scenario.schema import Scenario
 
 Shape = Literal[
-    "scalar", "per_phase", "per_site", "per_milestone", "per_drawn", "per_parameter", "curve", "measures"
+    "scalar",
+    "per_phase",
+    "per_site",
+    "per_milestone",
+    "per_drawn",
+    "per_parameter",
+    "per_resource",
+    "curve",
+    "measures",
 ]
 Unit = Literal["days", "weeks"]
 
@@ -69,6 +80,20 @@ class Column:
 
 def _none_to_nan(values: Any) -> list[float]:
     return [np.nan if v is None else v for v in values]
+
+
+def _utilisation(r: Result) -> list[float]:
+    return [r.utilisation.get(name, 0.0) for name in resource_names(r.scenario)]
+
+
+def _binding(r: Result) -> list[int]:
+    """Per phase, the index of its binding resource in :func:`resource_names` (-1: none)."""
+    names = resource_names(r.scenario)
+    out = []
+    for pid in r.phase_closure_h:
+        name = (r.binding_by_phase.get(pid) or {}).get("resource")
+        out.append(names.index(name) if name in names else -1)
+    return out
 
 
 def _curve(r: Result) -> np.ndarray:
@@ -145,6 +170,8 @@ COLUMNS: tuple[Column, ...] = (
         lambda r: list(r.parameters.values()),
         runs=(("param_{id}", None),),
     ),
+    Column("utilisation", "float64", "per_resource", _utilisation),
+    Column("binding", "int32", "per_phase", _binding),
     Column(CURVE, "int64", "curve", _curve),
     Column(MEASURES, "float64", "measures", measures.table),
 )
@@ -178,6 +205,8 @@ def shape_of(col: Column, scenario: Scenario) -> tuple[int, ...]:
         return (len(counts_drawn(scenario)),)
     if col.shape == "per_parameter":
         return (len(scenario.parameters),)
+    if col.shape == "per_resource":
+        return (len(resource_names(scenario)),)
     days = int(np.floor(scenario.horizon_days)) + 1
     if col.shape == "measures":
         return (days, len(measures.keys(scenario)))
@@ -201,6 +230,8 @@ def ids(col: Column, scenario: Scenario) -> list[str]:
         return list(counts_drawn(scenario))
     if col.shape == "per_parameter":
         return list(scenario.parameters)
+    if col.shape == "per_resource":
+        return resource_names(scenario)
     return [""]
 
 

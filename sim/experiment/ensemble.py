@@ -108,8 +108,41 @@ class Ensemble:
                 if col.dates:
                     days = describe(hours, SCALE["days"])
                     _put(out, _path(col.dates, i), {q: self._date(days[q]) for q in QUANTILES})
+        out["utilisation"] = self.utilisation()
+        for pid, shares in self.binding().items():
+            _put(out, ["phases", pid, "binding"], shares)
         if s.parameters:
             out["parameters"] = self.parameters()
+        return out
+
+    def utilisation(self) -> dict[str, dict[str, float]]:
+        """Each resource's utilisation over the run: P10/P50/P90 and mean over replications."""
+        values = self.values["utilisation"]
+        out = {}
+        for k, name in enumerate(ids(column("utilisation"), self.scenario)):
+            u = values[:, k]
+            if not len(u):
+                continue
+            p10, p50, p90 = np.percentile(u, [10, 50, 90])
+            out[name] = {
+                "p10": round(float(p10), 4),
+                "p50": round(float(p50), 4),
+                "p90": round(float(p90), 4),
+                "mean": round(float(u.mean()), 4),
+            }
+        return out
+
+    def binding(self) -> dict[str, dict[str, float]]:
+        """Per phase, the share of replications in which each resource was binding (the
+        busiest while the phase was open), largest first; ``"none"``: nothing was busy."""
+        names = ids(column("utilisation"), self.scenario)
+        values = self.values["binding"]
+        out = {}
+        for k, phase in enumerate(self.scenario.phases):
+            picks = values[:, k]
+            counts = {(names[i] if i >= 0 else "none"): int((picks == i).sum()) for i in sorted(set(picks))}
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            out[phase.id] = {name: round(c / max(len(picks), 1), 4) for name, c in ranked}
         return out
 
     def parameters(self) -> dict[str, Any]:

@@ -34,12 +34,14 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Unpack
+from typing import Any, Unpack
 
-from ..engine.model import simulate
+from .. import __version__
+from ..engine.model import MODEL_REVISION, simulate
 from ..scenario.schema import Scenario
 from .columns import allocate, fill, signature
 from .plan import ExecutorError, PlanOptions, Point, RunPlan, factor_points, make_plan
@@ -194,11 +196,22 @@ def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, o
 
 
 def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
+    with dask_client(plan) as client:
+        context = client.scatter((scenarios, plan), broadcast=True)
+        pool = client.get_executor(pure=False)
+        _drain(lambda t: pool.submit(_run_shared, context, *t), tasks, 4 * max(1, plan.jobs), on_result)
+
+
+@contextmanager
+def dask_client(plan: RunPlan) -> Iterator[Any]:
+    """A ``distributed.Client`` of the plan's scheduler, or of a local cluster of ``plan.jobs``
+    single-threaded workers; closed (with its cluster) on leaving. Raises
+    :class:`~.plan.ExecutorError` if Dask is missing or the scheduler cannot be reached."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the optional extra
         raise ExecutorError(
-            "the dask executor needs the optional extra: pip install 'posture[dask]'"
+            "the dask executor needs the optional extra: pip install 'posture-sim[dask]'"
         ) from None
     cluster = None
     if plan.scheduler:
@@ -216,9 +229,7 @@ def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, o
         )
         client = Client(cluster)
     try:
-        context = client.scatter((scenarios, plan), broadcast=True)
-        pool = client.get_executor(pure=False)
-        _drain(lambda t: pool.submit(_run_shared, context, *t), tasks, 4 * max(1, plan.jobs), on_result)
+        yield client
     finally:
         client.close()
         if cluster is not None:
@@ -244,6 +255,8 @@ def fingerprint(points: Sequence[Point], plan: RunPlan) -> dict[str, str]:
         "chunk": str(plan.chunk),
         "columns": signature(),
         "parameters": plan.parameters.digest if plan.parameters else "priors",
+        "posture": __version__,
+        "model": str(MODEL_REVISION),
         "format": "3",
     }
 

@@ -204,16 +204,19 @@ def scorecard(store: RunStore, scenario: Scenario, plan: RunPlan, point: int = 0
             continue
         pct = {q: float(band[key][q][d]) for q in band[key]}
         scale = max(1.0, float(np.max(band[key]["p50"])))
-        obs.append(_score_observation(ob, key, d, pct, scale, samples[(key, d)]))
+        obs.append(score_observation(ob, key, d, pct, scale, samples[(key, d)]))
     hours = read["milestones"]
-    ms = tuple(_score_milestone(scenario, m, hours[:, k]) for k, m in enumerate(scenario.milestones))
+    ms = tuple(
+        score_milestone(scenario.start, scenario.horizon_days, m, hours[:, k])
+        for k, m in enumerate(scenario.milestones)
+    )
     return Scorecard(
         scenario=scenario,
         plan=plan,
         n=len(read["rep"]),
         observations=tuple(obs),
         milestones=ms,
-        coverage=_coverage(obs, ms),
+        coverage=coverage_of(obs, ms),
         days=days,
         bands=band,
     )
@@ -274,16 +277,19 @@ def _measure_bands(
     return np.arange(n_days, dtype=float), band, samples
 
 
-def _score_observation(
-    ob: Observation, key: str, day: int, pct: dict[str, float], scale: float, values: np.ndarray
+def score_observation(
+    ob: Observation, key: str, day: int, pct: Mapping[str, float], scale: float, values: np.ndarray | None
 ) -> ObservationScore:
-    """Coverage and the two scoring rules of one observation inside the horizon."""
+    """Coverage and the two scoring rules of one observation inside the horizon.
+
+    ``values`` are the replications' values on that day (``None``: not known, so no CRPS).
+    """
     import scoringrules as sr  # type: ignore[import-untyped]  # pulls scipy: only when scoring
 
     low, high = ob.bounds
     y = scored_point(pct["p50"], low, high)
     interval = float(sr.interval_score(y, pct["p10"], pct["p90"], ALPHA))
-    crps = float(sr.crps_ensemble(y, values))
+    crps = None if values is None else float(sr.crps_ensemble(y, values)) / scale
     return ObservationScore(
         observation=ob,
         key=key,
@@ -295,19 +301,20 @@ def _score_observation(
         inside80=overlaps(low, high, pct["p10"], pct["p90"]),
         inside90=overlaps(low, high, pct["p5"], pct["p95"]),
         interval_score_80=interval / scale,
-        crps=crps / scale,
+        crps=crps,
     )
 
 
-def _score_milestone(scenario: Scenario, m: Milestone, hours: np.ndarray) -> MilestoneScore:
-    """Censored percentile dates of when ``m.percent`` was reached, against the observed window."""
+def score_milestone(start: dt.date, horizon_days: float, m: Milestone, hours: np.ndarray) -> MilestoneScore:
+    """Censored percentile dates of when ``m.percent`` was reached (``hours`` per replication,
+    NaN: not reached), against the observed window."""
     censored = np.where(np.isfinite(hours), hours, np.inf)
     at = {f"p{q}": censored_percentile(censored, q) for q in MILESTONE_QUANTILES}
-    dates = {q: None if h is None else date_at(scenario.start, h) for q, h in at.items()}
+    dates = {q: None if h is None else date_at(start, h) for q, h in at.items()}
     days = {q: None if h is None else h / 24.0 for q, h in at.items()}
     # A percentile that is beyond fell after the horizon: as a lower end, the horizon's last
     # date; as an upper end, open.
-    after = date_at(scenario.start, scenario.horizon_days * 24.0)
+    after = date_at(start, horizon_days * 24.0)
     earliest, latest = m.window
 
     def within(lo: str, hi: str) -> bool:
@@ -331,7 +338,8 @@ def _share(pairs: Sequence[tuple[float, bool]]) -> float | None:
     return sum(w for w, hit in pairs if hit) / total if total > 0 else None
 
 
-def _coverage(obs: Sequence[ObservationScore], ms: Sequence[MilestoneScore]) -> Coverage:
+def coverage_of(obs: Sequence[ObservationScore], ms: Sequence[MilestoneScore]) -> Coverage:
+    """Weighted shares of scored observations and milestones inside the P10-P90 and P5-P95 bands."""
     scored = [o for o in obs if o.scored]
     o80 = [(o.observation.weight, bool(o.inside80)) for o in scored]
     o90 = [(o.observation.weight, bool(o.inside90)) for o in scored]

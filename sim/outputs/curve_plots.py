@@ -1,11 +1,13 @@
-"""Curves over dates, drawn against the evidence: troop curve, fan chart and closure CDF.
+"""Personnel over dates, drawn against the evidence: the troop curve and the fan chart.
 
 * :func:`troop_curve_figure` (one run): personnel in theatre stacked by site, phase starts
   and events as vertical lines;
 * :func:`fan_chart_figure` (many replications): personnel in theatre as a median with
   P25-P75 and P10-P90 bands, phase starts and the closure P10, P50 and P90 as vertical lines;
-* :func:`closure_cdf_figure` (many replications): the share of replications closed by each
-  date, with the observed 95 % and 100 % milestones.
+* :func:`no_personnel`: why either would be empty (a scenario without personnel).
+
+The closure CDF is :mod:`.cdf_plot` (its :func:`closure_cdf_figure` is importable from here
+too, for callers written before it moved).
 
 On the two personnel plots, observations of the theatre total are drawn on the main axes
 and observations of one site in a small panel per site, against that site's own curve (or
@@ -27,9 +29,9 @@ import numpy as np
 
 from ..engine.results import Result, date_at
 from ..scenario.schema import Observation, Scenario
+from .cdf_plot import closure_cdf_figure
 from .evidence_plots import (
     Board,
-    closure_milestones,
     draw_milestones,
     draw_observations,
     finish,
@@ -38,29 +40,17 @@ from .evidence_plots import (
     personnel_evidence,
     vertical_mark,
 )
-from .plots import (
-    HISTORY_DAYS,
-    PALETTE,
-    date_axis,
-    dates,
-    evidence_end,
-    few_dates,
-    new_figure,
-    plain,
-    recent_start,
-    shown_days,
-    style_axes,
-    x_of,
-)
+from .plot_style import PlotInfo, date_axis, dates, new_figure, palette, plain, x_of
+from .plots import EVENT, HISTORY_DAYS, few_dates, recent_start, run_title, shown_days, style_axes
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+__all__ = ["closure_cdf_figure", "fan_chart_figure", "no_personnel", "troop_curve_figure"]
 PHASE = "0.3"
-EVENT = "#a50021"
-CLOSURE = "#7030a0"
+CLOSURE = "#AA4499"
 PANELS_PER_ROW = 3
 MAX_STRIPS = 4
 BAND_LIGHT, BAND_DARK, MEDIAN = "#9dc3e6", "#2e75b6", "#1f4e79"
@@ -70,7 +60,9 @@ def _is_early(scenario: Scenario, ob: Observation) -> bool:
     return (scenario.start - ob.date).days > HISTORY_DAYS
 
 
-def _layout(scenario: Scenario, sites: Sequence[str]) -> tuple[Figure, Axes, dict[str, Axes]]:
+def _layout(
+    scenario: Scenario, sites: Sequence[str], info: PlotInfo | None
+) -> tuple[Figure, Axes, dict[str, Axes]]:
     """The main axes and one panel per site, keyed ``""`` and by site id; history panels too.
 
     Up to :data:`MAX_STRIPS` sites get a strip each under the main axes, sharing its date
@@ -83,7 +75,7 @@ def _layout(scenario: Scenario, sites: Sequence[str]) -> tuple[Figure, Axes, dic
     strips = len(sites) <= MAX_STRIPS
     wide = "" in old or (strips and bool(old & set(sites)))
     rows = len(sites) if strips else -(-len(sites) // PANELS_PER_ROW)
-    fig = new_figure(12.0, 6.2 + (2.0 if strips else 2.4) * rows)
+    fig = new_figure(12.0, 6.4 + (2.0 if strips else 2.4) * rows, info)
     grid = fig.add_gridspec(
         1 + rows, 2 if wide else 1, height_ratios=[3.4] + [1.45] * rows, width_ratios=[1, 4] if wide else None
     )
@@ -132,18 +124,18 @@ def _site_panel(
     recent = [ob for ob in obs if "<" + sid not in axes or not _is_early(scenario, ob)]
     board = Board(ax)
     draw_observations(board, recent)
-    if ax.get_shared_x_axes().joined(ax, axes[""]):
+    if ax.get_shared_x_axes().joined(ax, axes[""]):  # a strip: the main axes' dates and ticks
         ax.set_xlim(*window)
     else:
         left = min([window[0], *(x_of(ob.date) - 3.0 for ob in obs)])
         ax.set_xlim(left, max([window[1], *(x_of(ob.date) + 2.0 for ob in obs)]))
+        date_axis(ax, maxticks=8)
     ax.set_ylim(0, max(peak, highest(obs)) * 1.3 + 1)
     name = scenario.sites[sid].name
     title = f"Personnel at {sid}" + (f" ({name})" if name else "")
     ax.set_title(plain(textwrap.shorten(title, 90, placeholder="…")), fontsize=9, loc="left", usetex=False)
     ax.grid(True, alpha=0.3)
     ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}")
-    date_axis(ax, maxticks=8)
     boards = [board]
     if "<" + sid in axes:
         boards.append(_history(axes["<" + sid], [ob for ob in obs if _is_early(scenario, ob)], None))
@@ -203,7 +195,15 @@ def _main(ax: Axes, s: Scenario, window: tuple[float, float], top: float) -> Boa
     return board
 
 
-def troop_curve_figure(result: Result) -> Figure:
+def no_personnel(scenario: Scenario, peak: float) -> str | None:
+    """Why a personnel plot would be empty (no personnel, no personnel observation), else ``None``."""
+    theatre, by_site = personnel_evidence(scenario)
+    if peak > 0 or theatre or by_site:
+        return None
+    return "the scenario has no personnel (the plot would be empty)"
+
+
+def troop_curve_figure(result: Result, info: PlotInfo | None = None) -> Figure:
     """Personnel in theatre against date, stacked by site, with the evidence, phases and events."""
     from matplotlib.patches import Patch
 
@@ -212,23 +212,33 @@ def troop_curve_figure(result: Result) -> Figure:
     span = shown_days(s, result.closure_days if result.completed else result.end_h / 24.0)
     keep = result.days <= span
     x = dates(s.start, result.days[keep])
-    fig, ax, axes = _layout(s, list(by_site))
+    fig, ax, axes = _layout(s, list(by_site), info)
     ids = [
         sid
         for i, (sid, inside) in enumerate(zip(result.sites, result.in_theatre_sites, strict=True))
         if inside and result.personnel[:, i].any()
     ]
-    color = {sid: PALETTE[k % len(PALETTE)] for k, sid in enumerate(ids)}
-    for k, sid in enumerate(sid for sid in s.sites if sid not in color):
-        color[sid] = PALETTE[(len(ids) + k) % len(PALETTE)]
+    order = ids + [sid for sid in s.sites if sid not in ids]
+    style = dict(zip(order, palette(len(order)), strict=True))
+    color = {sid: st.color for sid, st in style.items()}
     people = result.personnel[keep]
     layers = [people[:, result.sites.index(sid)] for sid in ids] + [result.transit_personnel[keep]]
     names = [_wrap(s.sites[sid].name or sid) for sid in ids] + ["on the road"]
-    colors = [color[sid] for sid in ids] + ["#bfbfbf"]
-    ax.stackplot(x, *layers, colors=colors, step="post", alpha=0.9)
-    handles: list[Artist] = [Patch(color=c, alpha=0.9, label=n) for n, c in zip(names, colors, strict=True)]
+    colors = [color[sid] for sid in ids] + ["#DDDDDD"]
+    hatches = [style[sid].hatch for sid in ids] + [""]
+    for layer, hatch in zip(
+        ax.stackplot(x, *layers, colors=colors, step="post", alpha=0.9, edgecolor="white", lw=0.3),
+        hatches,
+        strict=True,
+    ):
+        layer.set_hatch(hatch)  # one by one: stackplot takes a list of hatches only from matplotlib 3.9
+    handles: list[Artist] = [
+        Patch(facecolor=c, hatch=h, alpha=0.9, label=n)
+        for n, c, h in zip(names, colors, hatches, strict=True)
+    ]
     window = (recent_start(s), x_of(s.start) + span)
     board = _main(ax, s, window, float(np.max(result.in_theatre[keep], initial=0)))
+    board.avoid(x, result.in_theatre[keep])
     starts = {pid: (h / 24.0, "run") for pid, h in result.phase_start_h.items() if h is not None}
     handles += _phase_marks(board, s, starts)
     for ev in s.events:
@@ -241,7 +251,7 @@ def troop_curve_figure(result: Result) -> Figure:
         if result.completed
         else f"NOT complete at the {s.horizon_days:g}-day horizon"
     )
-    style_axes(ax, f"{s.name}\nPersonnel in theatre by site — {status}", "Personnel in theatre", s)
+    style_axes(ax, run_title(result, f"Personnel in theatre by site — {status}"), "Personnel in theatre", s)
     boards = [board]
     for sid in by_site:
         own = people[:, result.sites.index(sid)]
@@ -259,6 +269,7 @@ def fan_chart_figure(
     closure: Mapping[str, float | None],
     phase_starts: Mapping[str, tuple[float, str]] | None = None,
     site_bands: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+    info: PlotInfo | None = None,
 ) -> Figure:
     """Personnel in theatre as P10–P90 and P25–P75 bands around the median, against the evidence.
 
@@ -274,10 +285,11 @@ def fan_chart_figure(
     span = shown_days(s, closure.get("p90"))
     keep = days <= span
     x = dates(s.start, days[keep])
-    fig, ax, axes = _layout(s, sites)
+    fig, ax, axes = _layout(s, sites, info)
     handles = _bands(ax, x, bands, keep)
     window = (recent_start(s), x_of(s.start) + span)
     board = _main(ax, s, window, float(np.max(bands["p90"][keep], initial=0)))
+    board.avoid(x, bands["p50"][keep])
     handles += _phase_marks(board, s, phase_starts or {})
     for q in ("p10", "p50", "p90"):
         at = closure.get(q)
@@ -365,61 +377,3 @@ def _bands(ax: Axes, x: np.ndarray, bands: Mapping[str, np.ndarray], keep: np.nd
 
 def _wrap(name: str) -> str:
     return plain("\n".join(textwrap.wrap(name, 30)) or name)
-
-
-def closure_cdf_figure(
-    scenario: Scenario,
-    closure_days: Sequence[float | None],
-    closure95_days: Sequence[float | None],
-) -> Figure:
-    """Probability that the withdrawal is complete by each date (100 % and 95 % closure)."""
-    fig = new_figure(10.0, 5.5)
-    ax = fig.add_subplot()
-    n = len(closure_days)
-    origin = x_of(scenario.start)
-    finished = False
-    for values, label, color in (
-        (closure95_days, "95 % closure", "#c55a11"),
-        (closure_days, "100 % closure", MEDIAN),
-    ):
-        done = np.sort(np.array([v for v in values if v is not None], dtype=float))
-        if len(done) == 0:
-            continue
-        xs = dates(scenario.start, np.concatenate([[0.0], done]))
-        y = np.concatenate([[0.0], np.arange(1, len(done) + 1) / n])
-        ax.step(xs, y, where="post", color=color, lw=2, label=label)
-        finished = True
-    ax.set_ylim(0, 1.02)
-    ax.axhline(0.5, color="0.6", lw=0.7, ls=":")
-    ax.axhline(0.9, color="0.6", lw=0.7, ls=":")
-    title = f"{scenario.name}\nProbability the withdrawal is complete by date ({n:,} replications)"
-    ax.set_title(plain(title), fontsize=12, loc="left", usetex=False)
-    ax.set_ylabel("Probability complete")
-    ax.set_xlabel(f"Date (day 0 = {scenario.start.isoformat()})")
-    date_axis(ax)
-    ax.yaxis.set_major_formatter(lambda v, _p: f"{v:.0%}")
-    ax.grid(True, alpha=0.3)
-    if not finished:
-        ax.set_xlim(origin, origin + scenario.horizon_days)
-        ax.text(
-            0.5,
-            0.5,
-            f"no replication finished within the {scenario.horizon_days:g}-day horizon",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=12,
-            color="#a50021",
-        )
-    end = evidence_end(scenario)
-    if end is not None:
-        left, right = ax.get_xlim()
-        margin = max(3.0, 0.08 * (x_of(end) - origin))
-        ax.set_xlim(min(left, origin), max(right, x_of(end) + margin))
-    board = Board(ax)
-    closure_milestones(board, scenario.milestones)
-    handles, _labels = ax.get_legend_handles_labels()
-    extra = legend_handles(board.kinds)
-    if handles or extra:
-        ax.legend(handles=[*handles, *extra], loc="lower right", fontsize=9)
-    return finish(fig, [board])

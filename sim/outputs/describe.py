@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..scenario.drawn import references
 from ..scenario.fields import PERSONNEL, middle, shown, shown_each, total
 from .terminal import PlainTable
 
@@ -24,6 +25,11 @@ def summary_table(s: Scenario) -> PlainTable:
     t.add_column("contents")
     classes = [c for c in s.classes if c != PERSONNEL]
     t.add_row("start / horizon", f"{s.start.isoformat()} (day 0), {s.horizon_days:g} days")
+    used = references(s)
+    for name, param in s.parameters.items():
+        uses = len(used[name])
+        where = f"used by {uses} value{'s' if uses != 1 else ''}" if uses else "not used by any value"
+        t.add_row(f"parameter: {name}", f"{shown(param.prior)}; {where}")
     t.add_row(
         "sites",
         f"{len(s.sites)}: "

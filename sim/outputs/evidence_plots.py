@@ -11,10 +11,11 @@ vertical lines over their shaded windows instead.
 Every mark is labelled with its source id (a milestone with its percent too). Labels are
 placed only once the figure's layout is fixed (:func:`finish`): each tries positions around
 its mark, nearest first, and takes the first that stays inside the axes and overlaps no other
-label, mark, arrow or vertical-line label, so dense evidence stays readable. Vertical lines
-(phase starts, events, closure percentiles: :func:`vertical_mark`) are labelled the same
-way, rotated, from the top of the axes down. The :class:`Board` of an axes collects what
-:func:`finish` places.
+label, mark, arrow, vertical line, legend, curve (:meth:`Board.avoid`) or bar
+(:meth:`Board.block`), so dense evidence stays readable. Vertical lines (phase starts,
+events, closure percentiles: :func:`vertical_mark`) are labelled the same way, rotated, from
+the top of the axes down. The :class:`Board` of an axes collects what :func:`finish` places;
+other plots label their own marks through it too (:meth:`Board.label`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..scenario.schema import Milestone, Observation, Scenario
-from .plots import plain, x_of
+from .plot_style import plain, x_of
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -68,6 +69,20 @@ class Board:
     marks: list[tuple[float, str, str]] = field(default_factory=list)  # x, text, colour
     arrows: list[tuple[float, float, bool, str, float]] = field(default_factory=list)
     kinds: set[str] = field(default_factory=set)  # what the legend should explain
+    curves: list[tuple[Sequence[float], Sequence[float]]] = field(default_factory=list)  # steps (data)
+    blocks: list[Rect] = field(default_factory=list)  # rectangles (data)
+
+    def avoid(self, x: Iterable[float], y: Iterable[float]) -> None:
+        """Keep labels off a curve drawn as steps (``where="post"``) through ``(x, y)``."""
+        self.curves.append((list(x), list(y)))
+
+    def block(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """Keep labels off a rectangle (data coordinates), such as a bar."""
+        self.blocks.append((x0, y0, x1, y1))
+
+    def label(self, x: float, y: float, text: str, own: tuple[float, float, float, float]) -> None:
+        """Queue a label for a mark at ``(x, y)`` whose extent is ``own`` (points around it)."""
+        self.notes.append(_Note(x, y, text, 1.0, False, own))
 
 
 def personnel_evidence(scenario: Scenario) -> tuple[list[Observation], dict[str, list[Observation]]]:
@@ -201,7 +216,7 @@ def finish(fig: Figure, boards: Sequence[Board]) -> Figure:
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     pt = fig.dpi / 72.0
     for board in boards:
-        taken = _marks_of(board, pt)
+        taken = _marks_of(board, pt) + _curves_of(board, pt) + _blocks_of(board) + _lines_of(board, pt)
         legend = board.ax.get_legend()
         if legend is not None:
             e = legend.get_window_extent(renderer)
@@ -236,6 +251,50 @@ def _own_rect(board: Board, note: _Note, pt: float) -> Rect:
 def _marks_of(board: Board, pt: float) -> list[Rect]:
     """The extents of every drawn observation and milestone: what labels must not cover."""
     return [_own_rect(board, n, pt) for n in board.notes]
+
+
+def _lines_of(board: Board, pt: float) -> list[Rect]:
+    """The vertical lines (:func:`vertical_mark`), so that no label is drawn across one."""
+    box = board.ax.bbox
+    xs = [float(board.ax.transData.transform((x, 0))[0]) for x, _text, _color in board.marks]
+    return [(x - 0.8 * pt, box.y0, x + 0.8 * pt, box.y1) for x in xs]
+
+
+def _blocks_of(board: Board) -> list[Rect]:
+    """The rectangles labels must stay off, in display pixels."""
+    out: list[Rect] = []
+    for x0, y0, x1, y1 in board.blocks:
+        (a, b), (c, d) = board.ax.transData.transform([(x0, y0), (x1, y1)])
+        out.append((min(a, c), min(b, d), max(a, c), max(b, d)))
+    return out
+
+
+def _curves_of(board: Board, pt: float) -> list[Rect]:
+    """The curves labels must stay off, as boxes along their steps (each at most 6 points)."""
+    out: list[Rect] = []
+    pad, most = 1.5 * pt, 6 * pt
+    for xs, ys in board.curves:
+        corners: list[tuple[float, float]] = []
+        for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+            if k:
+                corners.append((x, ys[k - 1]))  # the step's riser
+            corners.append((x, y))
+        box: Rect | None = None
+        px, py = 0.0, 0.0
+        for x, y in board.ax.transData.transform(corners) if corners else []:
+            if box is None:
+                box = (x, y, x, y)
+            else:
+                grown = (min(box[0], x), min(box[1], y), max(box[2], x), max(box[3], y))
+                if grown[2] - grown[0] <= most and grown[3] - grown[1] <= most:
+                    box = grown
+                else:  # close this box; the next starts with the segment from the last corner
+                    out.append((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad))
+                    box = (min(px, x), min(py, y), max(px, x), max(py, y))
+            px, py = float(x), float(y)
+        if box is not None:
+            out.append((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad))
+    return out
 
 
 def _arrows(board: Board, pt: float) -> None:
@@ -375,12 +434,13 @@ def _note_labels(board: Board, renderer: Any, taken: list[Rect], pt: float) -> N
         t.set_bbox({"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7})
         dx = max(0.0, own[0] - r[2], r[0] - own[2])
         dy = max(0.0, own[1] - r[3], r[1] - own[3])
-        if dx + dy > gap + 2 * pt:  # far from its mark: a leader line
+        if dx + dy > gap + 2 * pt:  # far from its mark: a leader line (in figure fractions: any dpi)
+            fw, fh = ax.figure.bbox.size
             ax.annotate(
                 "",
-                xy=(float(cx), float(cy)),
-                xycoords="figure pixels",
-                xytext=(float(min(max(cx, r[0]), r[2])), float(r[1] if r[1] > cy else r[3])),
-                textcoords="figure pixels",
+                xy=(float(cx) / fw, float(cy) / fh),
+                xycoords="figure fraction",
+                xytext=(float(min(max(cx, r[0]), r[2])) / fw, float(r[1] if r[1] > cy else r[3]) / fh),
+                textcoords="figure fraction",
                 arrowprops={"arrowstyle": "-", "color": "0.55", "lw": 0.6, "shrinkA": 0, "shrinkB": 4},
             )

@@ -1,114 +1,78 @@
-"""Plots an analyst can paste into a brief: the figure basics, and the plots of outcomes.
+"""Plots an analyst can paste into a brief: the date window of time plots, and the run plots.
 
-Figures are built with matplotlib's object API (``Figure`` + Agg canvas): no pyplot, no
-global state, no display needed. PNGs are written atomically without a timestamp or software
-tag, so the same result gives the same bytes. matplotlib is imported inside the functions
-that draw, never when this module is imported.
+This module holds what the time plots share (the date window a plot shows, so that every
+date axis reaches the last observation or milestone; the narrow history panel's ticks; the
+personnel plots' axes) and the two plots of one run that draw no personnel evidence: the
+Gantt chart of bases and the daily arrivals. The look of every figure (canvas, palette, date
+ticks, footer, file formats) is :mod:`.plot_style`; the curves drawn against the evidence
+(troop curve, fan chart) are :mod:`.curve_plots`, the closure CDF :mod:`.cdf_plot`, sweeps
+:mod:`.sweep_plot`; evidence and labels :mod:`.evidence_plots`.
 
-This module holds what every figure shares (a new figure, a date axis, the date window a
-time plot shows, user text made safe from mathtext) and the plots that draw no evidence: the
-Gantt chart of bases, daily throughput and sweeps (their date axes still reach the last
-observation or milestone). The curves drawn against the evidence (troop curve, fan chart,
-closure CDF) are in :mod:`.curve_plots`; the evidence itself in :mod:`.evidence_plots`.
+Daily arrivals are counted from the convoy log, each convoy's cargo on the day its unloading
+finished, people and equipment apart: a person and a container are not the same unit.
+matplotlib is imported inside the functions that draw, never when this module is imported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
-from collections.abc import Sequence
+import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..engine.results import Result
+from ..scenario.fields import PERSONNEL
 from ..scenario.schema import Scenario
-from .files import write_atomic
+from .evidence_plots import Board, finish, vertical_mark
+from .plot_style import (
+    DEFAULT_DPI,
+    PlotInfo,
+    date_axis,
+    dates,
+    load_matplotlib,
+    new_figure,
+    palette,
+    plain,
+    save,
+    x_of,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-PALETTE = [
-    "#1f4e79",
-    "#c55a11",
-    "#548235",
-    "#7f6000",
-    "#7030a0",
-    "#2e75b6",
-    "#bf9000",
-    "#a50021",
-    "#00827f",
-    "#595959",
+__all__ = [
+    "arrivals",
+    "evidence_end",
+    "few_dates",
+    "gantt_figure",
+    "gantt_rows",
+    "load_matplotlib",
+    "new_figure",
+    "plain",
+    "recent_start",
+    "run_title",
+    "save_figure",
+    "shown_days",
+    "style_axes",
+    "throughput_figure",
+    "view_days",
+    "x_of",
 ]
+EVENT = "#882255"
+"""Policy events' lines (Tol's wine)."""
+ROAD, AIR = "#332288", "#88CCEE"
 LEAD_DAYS = 14.0
 """Days shown before day 0 on the personnel plots."""
 HISTORY_DAYS = 30
 """Observations further back than this before day 0 go to a narrow panel of their own."""
 
 
-def load_matplotlib() -> None:
-    """Import matplotlib whatever ``MPLBACKEND`` says (figures here are files, drawn with Agg).
-
-    matplotlib refuses to import under an unknown ``MPLBACKEND``; nothing here uses a backend
-    (no pyplot: each figure gets its own Agg canvas), so the variable is set aside while
-    matplotlib is first imported, then put back for any other user of it.
-    """
-    if "matplotlib" in sys.modules:
-        return
-    saved = os.environ.pop("MPLBACKEND", None)
-    try:
-        import matplotlib  # noqa: F401
-    finally:
-        if saved is not None:
-            os.environ["MPLBACKEND"] = saved
-
-
-def plain(text: str) -> str:
-    """User text as matplotlib should print it: ``$`` escaped, so it never turns into mathtext."""
-    return text.replace("$", r"\$")
-
-
-def x_of(when: dt.date | dt.datetime) -> float:
-    """A date or time as matplotlib's float day number (what its date axes plot)."""
-    load_matplotlib()
-    from matplotlib.dates import date2num
-
-    if not isinstance(when, dt.datetime):
-        when = dt.datetime.combine(when, dt.time())
-    return float(date2num(when))
-
-
-def dates(start: dt.date, days: np.ndarray) -> np.ndarray:
-    """Day numbers since ``start`` as matplotlib date numbers."""
-    return x_of(start) + np.asarray(days, dtype=float)
-
-
-def new_figure(width: float = 11.0, height: float = 6.0) -> Figure:
-    """An empty figure with constrained layout on an Agg canvas."""
-    load_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def save_figure(fig: Figure, path: Path) -> Path:
-    """Write a figure as PNG atomically, with no metadata that varies between runs."""
-    return write_atomic(path, lambda fh: fig.savefig(fh, format="png", metadata={"Software": None}))
-
-
-def date_axis(ax: Axes, maxticks: int | None = None) -> None:
-    """Concise date ticks on the x axis."""
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-    loc = AutoDateLocator() if maxticks is None else AutoDateLocator(maxticks=maxticks)
-    ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+def save_figure(fig: Figure, path: Path | str, fmt: str | None = None, dpi: float = DEFAULT_DPI) -> Path:
+    """Write a figure atomically (:func:`.plot_style.save`; the format from ``path`` by default)."""
+    return save(fig, path, fmt, dpi)
 
 
 def few_dates(ax: Axes, first: dt.date, last: dt.date) -> None:
@@ -179,10 +143,43 @@ def style_axes(ax: Axes, title: str, ylabel: str | None, scenario: Scenario) -> 
     ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}")
 
 
-def gantt_figure(result: Result) -> Figure:
+def run_title(result: Result, what: str) -> str:
+    """A one-run plot's title: the scenario, what is drawn, and what this run is (``Result.what``)."""
+    return plain(f"{result.scenario.name}\n{what}\n{result.what}")
+
+
+def gantt_figure(result: Result, info: PlotInfo | None = None) -> Figure:
     """Each base from its first loading to empty (or its last departure), events marked."""
     s = result.scenario
     origin = x_of(s.start)
+    rows = gantt_rows(result)
+    fig = new_figure(11.0, 2.4 + 0.55 * max(1, len(rows)), info)
+    ax = fig.add_subplot()
+    board = Board(ax)
+    for k, ((_sid, a, b, empty), style) in enumerate(zip(rows, palette(len(rows)), strict=True)):
+        ax.barh(k, (b - a) / 24.0, left=origin + a / 24.0, height=0.5, color=style.color, hatch=style.hatch)
+        ax.barh(k, (b - a) / 24.0, left=origin + a / 24.0, height=0.5, fill=False, lw=0.6, ec="0.25")
+        board.block(origin + a / 24.0, k - 0.25, origin + b / 24.0, k + 0.25)
+        note = "empty" if empty else "residual stays"
+        board.label(origin + b / 24.0, k, f"{note}, day {b / 24:.1f}", (-1.0, -9.0, 1.0, 9.0))
+    ax.set_yticks(range(len(rows)), [_wrap(s.sites[r[0]].name or r[0]) for r in rows])
+    ax.set_ylim(len(rows) - 0.4, -1.2 if s.events else -0.8)
+    for ev in s.events:
+        when = x_of(ev.date) if ev.date is not None else origin + (ev.day or 0.0)
+        vertical_mark(board, when, plain(ev.type), EVENT, ":", 1.1)
+    left, right = ax.get_xlim()
+    ax.set_xlim(left, right + 0.22 * (right - left))  # room for the labels at the bars' ends
+    _reach_evidence(ax, s)
+    date_axis(ax)
+    ax.set_xlabel(f"Date (day 0 = {s.start.isoformat()})")
+    ax.grid(True, axis="x", alpha=0.3)
+    what = "Each base from first loading to empty" + ("; dotted lines: policy events" if s.events else "")
+    ax.set_title(run_title(result, what), fontsize=11, loc="left")
+    return finish(fig, [board])
+
+
+def gantt_rows(result: Result) -> list[tuple[str, float, float, bool]]:
+    """Each base that loaded a convoy: its id, first loading and end (hours), and whether it emptied."""
     rows = []
     for sid in result.sites:
         starts = [
@@ -190,34 +187,14 @@ def gantt_figure(result: Result) -> Figure:
             for c in result.convoys
             if c.origin == sid and c.kind == "loaded" and c.depart_h is not None
         ]
-        if not starts:
-            continue
-        end = result.site_empty_h[sid] or result.site_last_departure_h[sid] or max(starts)
-        rows.append((sid, min(starts), end, result.site_empty_h[sid] is not None))
-    fig = new_figure(11.0, 1.6 + 0.55 * max(1, len(rows)))
-    ax = fig.add_subplot()
-    for k, (_sid, a, b, empty) in enumerate(rows):
-        ax.barh(
-            k,
-            (b - a) / 24.0,
-            left=origin + a / 24.0,
-            height=0.5,
-            color=PALETTE[k % len(PALETTE)],
-            alpha=0.85,
-        )
-        note = "empty" if empty else "residual stays"
-        ax.text(origin + b / 24.0, k, f"  {note}, day {b / 24:.1f}", va="center", fontsize=8)
-    ax.set_yticks(range(len(rows)), [plain(s.sites[r[0]].name or r[0]) for r in rows])
-    ax.invert_yaxis()
-    for ev in s.events:
-        when = x_of(ev.date) if ev.date is not None else origin + (ev.day or 0.0)
-        ax.axvline(when, color="#a50021", lw=0.9, ls=":")
-        ax.text(when, -0.6, f" {ev.type}", rotation=90, va="bottom", fontsize=7, color="#a50021")
-    _reach_evidence(ax, s)
-    date_axis(ax)
-    ax.grid(True, axis="x", alpha=0.3)
-    ax.set_title(plain(f"{s.name}\nEach base from first loading to empty"), fontsize=12, loc="left")
-    return fig
+        if starts:
+            end = result.site_empty_h[sid] or result.site_last_departure_h[sid] or max(starts)
+            rows.append((sid, min(starts), end, result.site_empty_h[sid] is not None))
+    return rows
+
+
+def _wrap(name: str) -> str:
+    return plain("\n".join(textwrap.wrap(name, 34)) or name)
 
 
 def _reach_evidence(ax: Axes, scenario: Scenario) -> None:
@@ -228,58 +205,73 @@ def _reach_evidence(ax: Axes, scenario: Scenario) -> None:
         ax.set_xlim(left, max(right, x_of(end) + 2.0))
 
 
-def throughput_figure(result: Result) -> Figure:
-    """Units arriving per day, by road and by air."""
+def arrivals(result: Result) -> dict[tuple[str, str], np.ndarray]:
+    """Units arriving per day by kind (``people``, ``equipment``) and mode (``road``, ``air``).
+
+    Counted from the convoy log: each loaded convoy that was not turned back, its cargo on
+    the day its unloading finished (a vehicle left behind for repair is counted with its
+    convoy). Reinforcements coming in are not arrivals of the withdrawal and are left out.
+    """
+    out = {
+        (kind, mode): np.zeros(len(result.days))
+        for kind in ("people", "equipment")
+        for mode in ("road", "air")
+    }
+    for c in result.convoys:
+        if c.kind != "loaded" or c.turned_back or c.unloaded_h is None or set(c.phases) == {"reinforce"}:
+            continue
+        day = int(c.unloaded_h // 24)
+        if day >= len(result.days):
+            continue
+        for cls, units in c.cargo.items():
+            out["people" if cls == PERSONNEL else "equipment", "air" if c.mode == "air" else "road"][day] += (
+                units
+            )
+    return out
+
+
+def throughput_figure(result: Result, info: PlotInfo | None = None) -> Figure:
+    """Arrivals per day by road and by air: people and equipment in panels of their own."""
+    from matplotlib.ticker import MaxNLocator
+
     s = result.scenario
-    fig = new_figure(11.0, 4.8)
-    ax = fig.add_subplot()
     last = result.closure_days if result.completed else result.end_h / 24.0
     keep = result.days <= view_days(s, last)
     x = dates(s.start, result.days[keep])
-    road = result.daily.get("arrived_road", np.zeros(len(result.days)))[keep]
-    air = result.daily.get("arrived_air", np.zeros(len(result.days)))[keep]
-    ax.bar(x, road, width=0.8, align="edge", color="#1f4e79", label="by road")
-    ax.bar(x, air, width=0.8, align="edge", bottom=road, color="#c55a11", label="by air")
-    ax.set_ylabel("Units arrived (people and equipment)")
-    ax.set_title(plain(f"{s.name}\nDaily throughput by mode"), fontsize=12, loc="left")
-    _reach_evidence(ax, s)
-    date_axis(ax)
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend()
+    got = arrivals(result)
+    kinds = [k for k in ("people", "equipment") if got[k, "road"].any() or got[k, "air"].any()] or ["people"]
+    fig = new_figure(11.0, 1.9 + 2.5 * len(kinds), info)
+    axes = fig.subplots(len(kinds), 1, sharex=True, squeeze=False)[:, 0]
+    classes = ", ".join(c for c in s.classes if c != PERSONNEL)
+    flown = any(got[k, "air"].any() for k in kinds)
+    for ax, kind in zip(axes, kinds, strict=True):
+        road, air = got[kind, "road"][keep], got[kind, "air"][keep]
+        ax.bar(x, road, width=0.8, align="edge", color=ROAD, label="by road")
+        if flown:
+            ax.bar(
+                x,
+                air,
+                width=0.8,
+                align="edge",
+                bottom=road,
+                color=AIR,
+                label="by air",
+                hatch="//",
+                ec="white",
+                lw=0,
+            )
+        what = "People" if kind == "people" else f"Equipment units ({classes})"
+        ax.set_title(plain(f"{what} arrived per day"), fontsize=9.5, loc="left")
+        ax.set_ylabel("people" if kind == "people" else "units")
+        ax.set_ylim(0, max(1.0, float(np.max(road + air, initial=0))) * 1.08)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+        ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}")
+        ax.grid(True, axis="y", alpha=0.3)
+        _reach_evidence(ax, s)
+        date_axis(ax)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper right", fontsize=8.5, frameon=False)
+    axes[-1].set_xlabel(
+        f"Date (day 0 = {s.start.isoformat()}); each convoy counted on the day it finished unloading"
+    )
+    fig.suptitle(run_title(result, "Daily arrivals by mode"), x=0.01, ha="left", fontsize=11)
     return fig
-
-
-def sweep_figure(title: str, keys: Sequence[str], records: Sequence[dict[str, Any]]) -> Figure:
-    """Closure weeks (P50 with P10–P90 band) against each varied parameter."""
-    fig = new_figure(5.5 * max(1, len(keys)), 4.8)
-    axes = fig.subplots(1, max(1, len(keys)), squeeze=False)[0]
-    for ax, key in zip(axes, keys, strict=False):
-        others = [k for k in keys if k != key]
-        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-        for rec in records:
-            groups.setdefault(tuple(rec[k] for k in others), []).append(rec)
-        for g, (label, recs) in enumerate(sorted(groups.items(), key=lambda kv: repr(kv[0]))):
-            recs = sorted(recs, key=lambda r: _num(r[key]))
-            x = [_num(r[key]) for r in recs]
-            y = np.array([_nan(r["closure_weeks_p50"]) for r in recs])
-            lo = np.array([_nan(r["closure_weeks_p10"]) for r in recs])
-            hi = np.array([_nan(r["closure_weeks_p90"]) for r in recs])
-            name = ", ".join(f"{k}={v}" for k, v in zip(others, label, strict=True)) or "P50"
-            line = ax.plot(x, y, marker="o", label=plain(name) if g < 8 else None)[0]
-            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.18)
-        ax.set_xlabel(plain(key))
-        ax.set_ylabel("closure (weeks): P50, band P10–P90")
-        ax.grid(True, alpha=0.3)
-        ax.set_ylim(bottom=0)
-        if others:
-            ax.legend(fontsize=8)
-    fig.suptitle(plain(title), fontsize=12)
-    return fig
-
-
-def _num(v: Any) -> float:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else float("nan")
-
-
-def _nan(v: float | None) -> float:
-    return float("nan") if v is None else v

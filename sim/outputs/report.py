@@ -16,23 +16,40 @@ it on disk and on screen. matplotlib is imported only when a plot is drawn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..engine.results import Result, date_at, hours_to_days
-from ..experiment.columns import SCALE, in_unit
+from ..experiment.columns import SCALE
 from ..experiment.stats import describe
 from .files import inside, write_csv, write_json
+from .plot_style import DEFAULT_DPI, PlotInfo
 from .terminal import PlainTable
 
 if TYPE_CHECKING:
     from ..experiment.ensemble import Ensemble
     from ..experiment.sweep import Sweep
 
+Notice = Callable[[str], None]
+"""Where a command hears what it should tell the user (a plot not drawn, and why)."""
+
 
 # ----------------------------------------------------------------------- one run
-def write_run(result: Result, out_dir: Path | str, *, plot: bool = True) -> list[Path]:
-    """Write one run's ``summary.json``, ``troop_curve.csv``, ``events.csv``, ``daily.csv``, plots."""
+def write_run(
+    result: Result,
+    out_dir: Path | str,
+    *,
+    plot: bool = True,
+    fmt: str = "png",
+    dpi: float = DEFAULT_DPI,
+    notice: Notice | None = None,
+) -> list[Path]:
+    """Write one run's ``summary.json``, ``troop_curve.csv``, ``events.csv``, ``daily.csv``, plots.
+
+    Plots (:func:`~.figures.run_figures`) are written as ``fmt`` at ``dpi``; ``notice`` hears
+    why a plot that would be empty is not drawn.
+    """
     written = [
         write_json(inside(out_dir, "summary.json"), result.summary()),
         write_csv(inside(out_dir, "troop_curve.csv"), *result.troop_curve_rows()),
@@ -40,14 +57,12 @@ def write_run(result: Result, out_dir: Path | str, *, plot: bool = True) -> list
         write_csv(inside(out_dir, "daily.csv"), *result.daily_rows()),
     ]
     if plot:
-        from .curve_plots import troop_curve_figure
-        from .plots import gantt_figure, load_matplotlib, save_figure, throughput_figure
+        from .figures import run_figures, save_all
+        from .map_plot import run_map
 
-        load_matplotlib()
-
-        written.append(save_figure(troop_curve_figure(result), inside(out_dir, "troop_curve.png")))
-        written.append(save_figure(gantt_figure(result), inside(out_dir, "gantt.png")))
-        written.append(save_figure(throughput_figure(result), inside(out_dir, "throughput.png")))
+        info = PlotInfo.now(result.scenario.name, result.seed, 1)
+        figures = {**run_figures(result, info), "map": run_map(result, info)}
+        written += save_all(figures, out_dir, fmt, dpi, notice)
     return written
 
 
@@ -59,7 +74,7 @@ def _when(result: Result, hours: float | None) -> tuple[str, str, str]:
 
 
 def run_table(result: Result) -> PlainTable:
-    """The one-run summary table."""
+    """The one-run summary table (print :attr:`Result.what` with it: what the run is)."""
     s = result.scenario
     status = "completed" if result.completed else f"NOT completed within {s.horizon_days:g} days"
     t = PlainTable(title=f"{s.name} — {status}", title_justify="left")
@@ -83,8 +98,17 @@ def run_table(result: Result) -> PlainTable:
 
 
 # ----------------------------------------------------------------------- many replications
-def write_ensemble(ens: Ensemble, out_dir: Path | str, *, plot: bool = True) -> list[Path]:
-    """Write ``runs.csv``, ``summary.json``, ``troop_curve_bands.csv``, ``metric_bands.csv``, plots."""
+def write_ensemble(
+    ens: Ensemble,
+    out_dir: Path | str,
+    *,
+    plot: bool = True,
+    fmt: str = "png",
+    dpi: float = DEFAULT_DPI,
+    notice: Notice | None = None,
+) -> list[Path]:
+    """Write ``runs.csv``, ``summary.json``, ``troop_curve_bands.csv``, ``metric_bands.csv``, plots
+    (:func:`~.figures.ensemble_figures`, as for :func:`write_run`)."""
     from ..experiment.ensemble import measure_band_rows
 
     days, b = ens.bands()
@@ -96,38 +120,51 @@ def write_ensemble(ens: Ensemble, out_dir: Path | str, *, plot: bool = True) -> 
         write_csv(inside(out_dir, "metric_bands.csv"), *measure_band_rows(ens.scenario, mb)),
     ]
     if plot:
-        from .plots import load_matplotlib, save_figure
+        from .figures import ensemble_figures, save_all
+        from .map_plot import replications_map
 
-        load_matplotlib()
-        from .curve_plots import closure_cdf_figure, fan_chart_figure
-
-        s = ens.scenario
-        closure = describe(ens["closure_h"], SCALE["days"])
-        extra = f"{ens.n:,} replications, median and bands"
-        sites = {sid: mb.of(f"personnel@{sid}") for sid in s.sites}
-        fan = fan_chart_figure(s, mb.days, mb.of("personnel"), extra, closure, ens.phase_starts(), sites)
-        written.append(save_figure(fan, inside(out_dir, "fan_chart.png")))
-        cdf = closure_cdf_figure(
-            ens.scenario,
-            [in_unit(h, "days") for h in ens["closure_h"]],
-            [in_unit(h, "days") for h in ens["closure95_h"]],
-        )
-        written.append(save_figure(cdf, inside(out_dir, "closure_cdf.png")))
+        info = PlotInfo.now(ens.scenario.name, ens.plan.seed, ens.n)
+        figures = {**ensemble_figures(ens, mb, info), "map": replications_map(ens.scenario, info)}
+        written += save_all(figures, out_dir, fmt, dpi, notice)
     return written
 
 
 def ensemble_table(ens: Ensemble) -> PlainTable:
-    """The console summary: P10/P50/P90, mean with CI and share finished per milestone."""
+    """The console summary: P10/P50/P90 in days, the P50 in weeks and as a date, and the share
+    finished, per milestone; then, per phase, what bound it most often. The mean and its 95 %
+    confidence interval are in ``summary.json``."""
     s = ens.scenario
-    t = PlainTable(title=f"{s.name} — {ens.n:,} replications (seed {ens.plan.seed})", title_justify="left")
-    for col in ("milestone (days)", "P10", "P50", "P90", "mean", "95 % CI", "finished"):
-        t.add_column(col, justify="left" if col.startswith("milestone") else "right")
+    t = PlainTable(
+        title=f"{s.name} — {ens.n:,} replications (seed {ens.plan.seed})",
+        title_justify="left",
+        caption=f"days from day 0 ({s.start.isoformat()}); mean and 95 % CI in summary.json",
+        caption_justify="left",
+    )
+    for col in ("milestone (days)", "P10", "P50", "P90", "P50 wk", "P50 date", "finished"):
+        t.add_column(col, justify="left" if col.startswith(("milestone", "P50 date")) else "right")
     for label, hours in ens.milestones():
         d = describe(hours, SCALE["days"])
-        ci = "—" if d["ci95"] is None else f"{d['ci95'][0]:.2f}–{d['ci95'][1]:.2f}"
+        p50 = d["p50"]
+        when = "beyond" if p50 is None else date_at(s.start, p50 * 24.0) or ""
+        weeks = "beyond" if p50 is None else f"{p50 / 7:.1f}"
         t.add_row(
-            label, *(_fmt(d[q]) for q in ("p10", "p50", "p90", "mean")), ci, f"{d['completed_share']:.0%}"
+            label, *(_fmt(d[q]) for q in ("p10", "p50", "p90")), weeks, when, f"{d['completed_share']:.0%}"
         )
+    return t
+
+
+def binding_table(ens: Ensemble) -> PlainTable | None:
+    """Per phase, the resources that bound it (busiest while it was open), by share of
+    replications; ``None`` if the scenario has no phases."""
+    binding = ens.binding()
+    if not binding:
+        return None
+    t = PlainTable(title="What bound each phase (share of replications)", title_justify="left")
+    t.add_column("phase")
+    t.add_column("binding resource")
+    for pid, shares in binding.items():
+        shown = [f"{name} {share:.0%}" for name, share in shares.items()]
+        t.add_row(pid, ", ".join(shown[:3]) + (", …" if len(shown) > 3 else ""))
     return t
 
 
@@ -136,18 +173,24 @@ def _fmt(x: float | None) -> str:
 
 
 # ----------------------------------------------------------------------- sweeps
-def write_sweep(sweep: Sweep, out_dir: Path | str, *, plot: bool = True) -> list[Path]:
-    """Write ``sweep.csv`` (and ``sweep.png``)."""
+def write_sweep(
+    sweep: Sweep,
+    out_dir: Path | str,
+    *,
+    plot: bool = True,
+    fmt: str = "png",
+    dpi: float = DEFAULT_DPI,
+    notice: Notice | None = None,
+    seed: int | None = None,
+) -> list[Path]:
+    """Write ``sweep.csv`` (and the sweep plot, as for :func:`write_run`; ``seed``: the
+    root seed, for its footer)."""
     written = [write_csv(inside(out_dir, "sweep.csv"), sweep.header, sweep.rows())]
     if plot:
-        from .plots import load_matplotlib, save_figure, sweep_figure
+        from .figures import save_all, sweep_figures
 
-        load_matplotlib()
-
-        title = f"{sweep.name}: sweep of {sweep.n} replications per point"
-        written.append(
-            save_figure(sweep_figure(title, sweep.keys, sweep.records), inside(out_dir, "sweep.png"))
-        )
+        info = PlotInfo.now(sweep.name, seed, sweep.n, per_point=True)
+        written += save_all(sweep_figures(sweep, info), out_dir, fmt, dpi, notice)
     return written
 
 

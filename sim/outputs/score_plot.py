@@ -3,15 +3,15 @@
 One small panel per measure with a scored observation (and ``percent_complete`` when there
 are milestones): the P5-P95 and P10-P90 bands and the P50 against the date, the
 observations as points (values), error bars (ranges) and arrows (bounds: up for a lower
-bound, down for an upper one), black when they overlap the P10-P90 band and red when not;
+bound, down for an upper one), black when they overlap the P10-P90 band and orange when not;
 milestones as horizontal error bars over their windows at the height of their percent.
 
-matplotlib is imported inside :func:`score_figure` only, with its object API (no pyplot).
+The figure's look (canvas, date ticks, footer) is :mod:`.plot_style`'s; matplotlib is imported
+inside :func:`score_figure` only, with its object API (no pyplot).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
@@ -19,16 +19,15 @@ import numpy as np
 
 from ..engine.measures import keys as measure_keys
 from ..experiment.score import MilestoneScore, ObservationScore, Scorecard
+from .plot_style import PlotInfo, date_axis, new_figure, plain, x_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-BAND = "#1f4e79"
+BAND = "#332288"
 INSIDE = "black"
-OUTSIDE = "#c00000"
+OUTSIDE = "#EE7733"
 
 
 def _panels(card: Scorecard) -> list[str]:
@@ -82,14 +81,14 @@ def _draw_observation(ax: Axes, x: float, o: ObservationScore, reach: float) -> 
         )
 
 
-def _draw_milestone(ax: Axes, m: MilestoneScore, to_x: Callable[[dt.date], float]) -> None:
+def _draw_milestone(ax: Axes, m: MilestoneScore) -> None:
     """A milestone: a dot on its date at its percent, a horizontal error bar over its window."""
     earliest, latest = m.milestone.window
-    x = to_x(m.milestone.date)
+    x = x_of(m.milestone.date)
     ax.errorbar(
         [x],
         [m.milestone.percent],
-        xerr=[[x - to_x(earliest)], [to_x(latest) - x]],
+        xerr=[[x - x_of(earliest)], [x_of(latest) - x]],
         fmt="o",
         ms=4,
         color=INSIDE if m.overlaps80 else OUTSIDE,
@@ -99,30 +98,19 @@ def _draw_milestone(ax: Axes, m: MilestoneScore, to_x: Callable[[dt.date], float
     )
 
 
-def score_figure(card: Scorecard) -> Figure:
+def score_figure(card: Scorecard, info: PlotInfo | None = None) -> Figure:
     """One panel per measure observed: P5-P95, P10-P90 and P50 over dates, observations, milestones."""
-    from .plots import load_matplotlib, plain
-
-    load_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
     s = card.scenario
-
-    def to_x(day: dt.date) -> float:
-        return float(date2num(dt.datetime.combine(day, dt.time())))  # type: ignore[no-untyped-call]
-
     keys = _panels(card)
     cols = min(3, max(1, len(keys)))
     rows = max(1, math.ceil(len(keys) / cols))
-    fig = Figure(figsize=(4.4 * cols + 0.4, 3.1 * rows + 0.9), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(4.4 * cols + 0.4, 3.1 * rows + 1.2, info)
     first, last = _view(card)
-    x0 = to_x(s.start)
+    x0 = x_of(s.start)
     xs = x0 + card.days
     for i, key in enumerate(keys):
         ax = fig.add_subplot(rows, cols, i + 1)
@@ -140,13 +128,11 @@ def score_figure(card: Scorecard) -> Figure:
             _draw_observation(ax, x0 + o.day, o, 0.1 * top)
         if key == "percent_complete":
             for m in card.milestones:
-                _draw_milestone(ax, m, to_x)
+                _draw_milestone(ax, m)
         ax.set_xlim(x0 + first, x0 + last)
         ax.set_ylim(0, top)
         ax.set_title(plain(key), fontsize=10, loc="left")
-        loc = AutoDateLocator(minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))  # type: ignore[no-untyped-call]
+        date_axis(ax, maxticks=6, minticks=3)
         ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
         ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}")
         ax.tick_params(labelsize=8)
@@ -164,16 +150,18 @@ def score_figure(card: Scorecard) -> Figure:
     ]
     if card.milestones:
         handles.append(Line2D([], [], marker="o", ms=4, color="0.3", label="milestone (window)"))
-    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), fontsize=8, frameon=False)
     coverage = "—" if card.coverage.weighted80 is None else f"{card.coverage.weighted80:.2f}"
-    fig.supxlabel(
-        plain(
-            f"{s.name} — {card.n:,} replications, seed {card.plan.seed}; weighted P10–P90 coverage "
-            f"{coverage}. Ranges: error bars; bounds: arrows; milestones: windows on percent_complete."
-        ),
-        x=0.01,
-        ha="left",
-        fontsize=7.5,
-        color="0.3",
+    note = (
+        f"weighted P10–P90 coverage {coverage}. Ranges: error bars; bounds: arrows; "
+        "milestones: windows on percent_complete."
+    )
+    fig.legend(
+        handles=handles,
+        loc="outside upper center",
+        ncols=len(handles),
+        fontsize=8,
+        frameon=False,
+        title=plain(f"{s.name}: {note}"),
+        title_fontsize=8,
     )
     return fig

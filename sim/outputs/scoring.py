@@ -31,7 +31,7 @@ from rich.console import Group
 from rich.text import Text
 
 from ..experiment.score import MilestoneScore, ObservationScore, Scorecard
-from .files import inside, write_atomic, write_json, write_text
+from .files import inside, write_json, write_text
 from .terminal import PlainTable, safe
 
 BOARD_HEADER = (
@@ -254,7 +254,8 @@ def _num(x: float | None, digits: int = 4) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 
-def _observation_json(o: ObservationScore) -> dict[str, Any]:
+def observation_json(o: ObservationScore) -> dict[str, Any]:
+    """One observation's entry in ``score.json`` (and ``forecast_score.json``)."""
     ob = o.observation
     p = o.percentiles
     return {
@@ -276,7 +277,8 @@ def _observation_json(o: ObservationScore) -> dict[str, Any]:
     }
 
 
-def _milestone_json(m: MilestoneScore) -> dict[str, Any]:
+def milestone_json(m: MilestoneScore) -> dict[str, Any]:
+    """One milestone's entry in ``score.json`` (and ``forecast_score.json``)."""
     ms = m.milestone
     earliest, latest = ms.window
     return {
@@ -319,22 +321,26 @@ def score_json(card: Scorecard, file: str | None = None) -> dict[str, Any]:
         },
         "mean_interval_score_80": _num(card.mean_interval_score, 6),
         "mean_crps": _num(card.mean_crps, 6),
-        "observations": [_observation_json(o) for o in card.observations],
-        "milestones": [_milestone_json(m) for m in card.milestones],
+        "observations": [observation_json(o) for o in card.observations],
+        "milestones": [milestone_json(m) for m in card.milestones],
     }
 
 
 def write_score(
-    card: Scorecard, out_dir: Path | str, *, plot: bool = True, file: str | None = None
+    card: Scorecard,
+    out_dir: Path | str,
+    *,
+    plot: bool = True,
+    file: str | None = None,
+    fmt: str = "png",
+    dpi: float = 150,
 ) -> list[Path]:
-    """Write ``score.json`` (and ``score.png``) into ``out_dir``."""
+    """Write ``score.json`` (and ``score.<fmt>``, at ``dpi`` if PNG) into ``out_dir``."""
     written = [write_json(inside(out_dir, "score.json"), score_json(card, file))]
     if plot:
+        from .plot_style import PlotInfo, save
         from .score_plot import score_figure
 
-        fig = score_figure(card)
-        path = inside(out_dir, "score.png")
-        written.append(
-            write_atomic(path, lambda fh: fig.savefig(fh, format="png", metadata={"Software": None}))
-        )
+        info = PlotInfo.now(card.scenario.name, card.plan.seed, card.n)
+        written.append(save(score_figure(card, info), inside(out_dir, f"score.{fmt}"), fmt, dpi))
     return written

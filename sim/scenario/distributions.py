@@ -39,6 +39,12 @@ FAMILY_SHAPES: dict[str, str] = {
     "lognormal": "{lognormal: {median: m, sigma: s}}",
     "exponential": "{exponential: {mean: m}}",
 }
+KEYS: dict[str, tuple[str, ...]] = {
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "sigma"),
+    "exponential": ("mean",),
+}
+"""The keys of the families written as a mapping, in the order of their ``params``."""
 NUMBER_OR_DIST = "a number or a distribution such as " + ", ".join(FAMILY_SHAPES.values())
 
 
@@ -167,7 +173,7 @@ def parse_distribution(raw: dict[str, Any]) -> Distribution:
             order = "low <= mode <= high" if n == 3 else "low <= high"
             raise ValueError(f"{family} needs {order}, got {list(params)}")
     else:
-        names = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "exponential": ("mean",)}[family]
+        names = KEYS[family]
         if not isinstance(body, dict) or sorted(map(str, body)) != sorted(names):
             raise ValueError(f"{family} takes exactly {', '.join(names)}: {shape}")
         params = tuple(_number(body[k], f"{family}.{k}") for k in names)

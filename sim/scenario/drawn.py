@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .distributions import Distribution
 from .fields import Drawn, Param
 from .schema import Scenario
 
@@ -46,6 +47,28 @@ def drawn(scenario: Scenario) -> dict[str, Drawn]:
 def counts_drawn(scenario: Scenario) -> dict[str, Drawn]:
     """The counts and rates given as distributions themselves (not ``{param: NAME}``)."""
     return {p: d for p, d in drawn(scenario).items() if not isinstance(d, Param)}
+
+
+def references(scenario: Scenario) -> dict[str, list[str]]:
+    """The dotted paths that refer to each declared parameter (none for an unused one)."""
+    out: dict[str, list[str]] = {name: [] for name in scenario.parameters}
+    for path, dist in drawn(scenario).items():
+        if isinstance(dist, Param):
+            out[dist.name].append(path)
+    return out
+
+
+def uncertain(scenario: Scenario) -> bool:
+    """Whether anything in ``scenario`` is drawn at random: a distribution whose draws can
+    differ (not a fixed prior such as ``uniform[3, 3]``), anywhere in the file."""
+    return _any_spread(scenario)
+
+
+def _any_spread(node: Any) -> bool:
+    if isinstance(node, Distribution):
+        low, high = node.bounds
+        return low != high
+    return any(_any_spread(child) for _, child in _items(node))
 
 
 def _items(node: Any) -> list[tuple[str, Any]]:

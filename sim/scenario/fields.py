@@ -28,7 +28,7 @@ from pydantic import (
     WrapValidator,
 )
 
-from .distributions import NUMBER_OR_DIST, Distribution, as_float, parse_distribution
+from .distributions import KEYS, NUMBER_OR_DIST, Distribution, as_float, parse_distribution
 
 PERSONNEL = "personnel"
 """The cargo class of people. It exists in every scenario, declared or not."""
@@ -77,6 +77,26 @@ Date = Annotated[dt.date, BeforeValidator(_no_number_dates)]
 a time of day, even 00:00)."""
 
 
+class ParamRef(BaseModel):
+    """``{param: NAME}``: the value of the parameter NAME, declared under ``parameters:``.
+
+    :func:`referred` reads it; this model only declares the form for the JSON Schema of a
+    scenario file (:mod:`.jsonschema`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    param: Id
+
+
+def _written(number: type[int] | type[float], low: float, high: float, *, positive: bool, dist: type) -> Any:
+    """The forms a value takes in a scenario file, for the JSON Schema (``json_schema_input_type``):
+    a number in range, a distribution ``dist`` (:class:`Distribution`, or :class:`Drawn` for
+    one drawn once per replication), or ``{param: NAME}``."""
+    least = int(low) if number is int else low
+    bound = Field(ge=1) if positive and number is int else Field(gt=least) if positive else Field(ge=least)
+    return Annotated[number, bound, Field(le=high)] | dist | ParamRef
+
+
 def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeValidator:
     def check(value: Any, info: ValidationInfo) -> Any:
         ref = referred(value, info)
@@ -108,7 +128,9 @@ def _quantity_validator(low: float, high: float, *, positive: bool) -> BeforeVal
             )
         return dist
 
-    return BeforeValidator(check)
+    return BeforeValidator(
+        check, json_schema_input_type=_written(float, low, high, positive=positive, dist=Distribution)
+    )
 
 
 Hours = Annotated[float | Distribution, _quantity_validator(0.0, MAX_HOURS, positive=False)]
@@ -209,7 +231,9 @@ def _drawn_validator(high: float, *, integer: bool, positive: bool) -> WrapValid
             raise ValueError(f"{subject(dist)} must have {rel}, got {dist.describe()}")
         return drawn
 
-    return WrapValidator(check)
+    number = int if integer else float
+    form = _written(number, 0.0, high, positive=positive, dist=Drawn)
+    return WrapValidator(check, json_schema_input_type=form)
 
 
 def _dump(value: Any) -> Any:
@@ -294,6 +318,9 @@ def shown(value: float | Distribution, spec: str | None = None) -> str:
     mean 35 sd 5``. ``spec`` formats each figure (default: ``,`` for a count, ``g`` else)."""
     if not isinstance(value, Distribution):
         return format(value, spec or ("," if isinstance(value, int) else "g"))
+    if isinstance(value, Param):
+        prior = Distribution(family=value.family, params=value.params)
+        return f"parameter {value.name} ({shown(prior, spec)})"
     integer = isinstance(value, Drawn) and value.integer
     figures = [
         format(p, spec) if spec else (f"{int(p):,}" if p == int(p) else f"{p:,g}") if integer else f"{p:g}"
@@ -301,15 +328,12 @@ def shown(value: float | Distribution, spec: str | None = None) -> str:
     ]
     if value.family in ("triangular", "uniform"):
         return f"{value.family} " + "–".join(figures)
-    names = {"normal": ("mean", "sd"), "lognormal": ("median", "sigma"), "exponential": ("mean",)}
-    return f"{value.family} " + " ".join(
-        f"{k} {v}" for k, v in zip(names[value.family], figures, strict=True)
-    )
+    return f"{value.family} " + " ".join(f"{k} {v}" for k, v in zip(KEYS[value.family], figures, strict=True))
 
 
 def shown_each(counts: dict[str, int]) -> str:
-    """Counts by key for a table, as a dict prints but with :func:`shown` values."""
-    return "{" + ", ".join(f"{k!r}: {shown(v)}" for k, v in counts.items()) + "}"
+    """Counts by key for a table, in words: ``200 personnel, 40 mrap`` (:func:`shown` values)."""
+    return ", ".join(f"{shown(v)} {k}" for k, v in counts.items())
 
 
 def total(values: list[int]) -> str:

@@ -32,15 +32,6 @@ WEIGHT = "weight"
 """The column of a posterior file holding each row's weight."""
 
 
-def references(scenario: Scenario) -> dict[str, list[str]]:
-    """The dotted paths that refer to each declared parameter (none for an unused one)."""
-    out: dict[str, list[str]] = {name: [] for name in scenario.parameters}
-    for path, dist in drawn(scenario).items():
-        if isinstance(dist, Param):
-            out[dist.name].append(path)
-    return out
-
-
 @dataclass(frozen=True)
 class Posterior:
     """Weighted parameter vectors read from a file: one row per particle."""
@@ -124,7 +115,7 @@ def _rows(
     scenario: Scenario,
     problems: list[Problem],
 ) -> tuple[list[tuple[float, ...]], list[float]]:
-    ranges = _ranges(scenario)
+    limits = ranges(scenario)
     rows: list[tuple[float, ...]] = []
     weights: list[float] = []
     for n, cells in enumerate(body, start=2):
@@ -140,7 +131,7 @@ def _rows(
             except ValueError:
                 problems.append(Problem(file, str(n), name, f"expected a number, got {cell.strip()!r}"))
                 continue
-            low, high = (0.0, math.inf) if name == WEIGHT else ranges.get(name, (-math.inf, math.inf))
+            low, high = (0.0, math.inf) if name == WEIGHT else limits.get(name, (-math.inf, math.inf))
             if not math.isfinite(v) or not low <= v <= high:
                 what = (
                     "a weight must be a finite number >= 0"
@@ -155,7 +146,7 @@ def _rows(
     return rows, weights
 
 
-def _ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
+def ranges(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """The values each parameter may take: the narrowest range of the fields naming it."""
     out: dict[str, tuple[float, float]] = {}
     for dist in drawn(scenario).values():

@@ -74,8 +74,10 @@ def test_run_writes_all_result_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, stdout, err = run_cli("run", WORKED, "--out", out)
     assert code == 0, err
-    for name in ("summary.json", "troop_curve.csv", "events.csv", "troop_curve.png"):
+    for name in ("summary.json", "troop_curve.csv", "events.csv", "gantt.png", "throughput.png"):
         assert (out / name).stat().st_size > 0
+    assert not (out / "troop_curve.png").exists()  # no personnel: the troop curve would be empty
+    assert "troop_curve.png not drawn: the scenario has no personnel" in err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["closure_days"] == 4.375
     assert summary["closure_weeks"] == 0.625
@@ -110,7 +112,7 @@ def test_same_command_gives_byte_identical_files(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     for d in (a, b):
         assert main(["run", str(WORKED), "--out", str(d), "--seed", "7"]) == 0
-    for name in ("summary.json", "troop_curve.csv", "events.csv", "troop_curve.png"):
+    for name in ("summary.json", "troop_curve.csv", "events.csv", "gantt.png", "throughput.png"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 

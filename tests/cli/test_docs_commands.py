@@ -44,7 +44,9 @@ def runnable(block: str) -> str:
     for raw in block.splitlines():
         steps = [s.strip() for s in raw.split("&&")]
         kept = [s for s in steps if s and not SETUP.match(s)]
-        if kept:
+        if len(kept) == len(steps):
+            lines.append(raw)  # nothing dropped: as written (a here-document keeps its indentation)
+        elif kept:
             lines.append(" && ".join(kept))
     return "\n".join(lines)
 

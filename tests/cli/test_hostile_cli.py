@@ -251,7 +251,8 @@ def test_mathtext_in_user_text_draws_as_written(capsys: pytest.CaptureFixture[st
     ):
         code, _, err = _posture(capsys, *args)
         assert code == 0, err
-    assert len(list(tmp_path.rglob("*.png"))) == 7
+    # run: gantt, throughput; run -n: closure CDF; sweep; score (no personnel: no troop curve, no fan chart)
+    assert len(list(tmp_path.rglob("*.png"))) == 5
 
 
 def test_a_bogus_mplbackend_still_draws(
@@ -263,7 +264,7 @@ def test_a_bogus_mplbackend_still_draws(
     code, _, err = _posture(capsys, "run", WORKED, *FAST, "--out", tmp_path)
     assert code == 0, err
     assert os.environ["MPLBACKEND"] == "bogus"
-    assert len(list(tmp_path.glob("*.png"))) == 3
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["gantt.png", "throughput.png"]
 
 
 # ----------------------------------------------------------------------------- default folder
