@@ -53,6 +53,7 @@ from .options import (
     PlotFormat,
     PlotOpt,
     Refused,
+    ReportOpt,
     SchedOpt,
     SeedOpt,
     SetOpt,
@@ -149,6 +150,7 @@ def run(
     plot: PlotOpt = True,
     fmt: FormatOpt = PlotFormat.png,
     dpi: DpiOpt = DEFAULT_DPI,
+    html: ReportOpt = True,
 ) -> None:
     """Simulate a scenario (one run, or -n replications), print the summary and write results."""
     from ..outputs import report
@@ -161,6 +163,8 @@ def run(
             raise Refused(problem)
         target = check_out_dir(out_dir if out_dir is not None else default_out_dir(file))
         discard_store(target, fresh)
+        record = trace(ctx, [file], plan)
+        page = record if html else None
         if plan.n == 1:
             from ..engine.model import simulate
 
@@ -169,7 +173,7 @@ def run(
             )
             out.print(report.run_table(result))
             out.print(result.what, markup=False, soft_wrap=True)
-            written = report.write_run(result, target, plot=plot, fmt=fmt, dpi=dpi, notice=notice)
+            written = report.write_run(result, target, plot=plot, fmt=fmt, dpi=dpi, notice=notice, html=page)
         else:
             from ..experiment.ensemble import Ensemble
 
@@ -178,8 +182,10 @@ def run(
                 out.print(report.ensemble_table(ens))
                 if (bound := report.binding_table(ens)) is not None:
                     out.print(bound)
-                written = report.write_ensemble(ens, target, plot=plot, fmt=fmt, dpi=dpi, notice=notice)
-        _wrote(finish(target, written, trace(ctx, [file], plan), used_store=plan.n > 1))
+                written = report.write_ensemble(
+                    ens, target, plot=plot, fmt=fmt, dpi=dpi, notice=notice, html=page
+                )
+        _wrote(finish(target, written, record, used_store=plan.n > 1))
 
 
 @app.command()

@@ -158,6 +158,13 @@ DetOpt = Annotated[
     bool, typer.Option("--deterministic", help="Use every distribution's mode (triangular) or mean.")
 ]
 PlotOpt = Annotated[bool, typer.Option(help="Write the plots.")]
+ReportOpt = Annotated[
+    bool,
+    typer.Option(
+        "--report/--no-report",
+        help="Write report.html: the results in one self-contained page (figures inline unless --no-plot).",
+    ),
+]
 
 
 class PlotFormat(StrEnum):

@@ -164,7 +164,7 @@ def marginals_figure(cal: Calibration) -> Figure:
     from .plot_style import PlotInfo, new_figure, plain
 
     names = list(cal.free)
-    cols = min(3, len(names))
+    cols = 2 if len(names) == 4 else min(3, len(names))
     rows = math.ceil(len(names) / cols)
     info = PlotInfo.now(cal.scenario.name, cal.settings.plan.seed, cal.simulations)
     fig = new_figure(4.2 * cols, 3.4 * rows + 0.8, info)
@@ -173,6 +173,8 @@ def marginals_figure(cal: Calibration) -> Figure:
     for k, name in enumerate(names):
         ax = axes[k // cols][k % cols]
         _marginal(ax, cal, name, limits.get(name, (0.0, math.inf)))
+        if k == 0:
+            ax.legend(fontsize=7, loc="best")
     for k in range(len(names), rows * cols):
         axes[k // cols][k % cols].set_visible(False)
     fixed = ", ".join(f"{n} = {v:g}" for n, v in cal.fixed.items())
@@ -213,7 +215,6 @@ def _marginal(ax: Any, cal: Calibration, name: str, limits: tuple[float, float])
     ax.set_ylabel("density")
     ax.set_xlabel(f"{name} (prior {prior_text(prior)})")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
 
 
 def predictive_figure(cal: Calibration, pred: Predictive) -> Figure:

@@ -30,6 +30,7 @@ from .terminal import PlainTable
 if TYPE_CHECKING:
     from ..experiment.ensemble import Ensemble
     from ..experiment.sweep import Sweep
+    from .manifest import Trace
 
 Notice = Callable[[str], None]
 """Where a command hears what it should tell the user (a plot not drawn, and why)."""
@@ -44,11 +45,13 @@ def write_run(
     fmt: str = "png",
     dpi: float = DEFAULT_DPI,
     notice: Notice | None = None,
+    html: Trace | None = None,
 ) -> list[Path]:
     """Write one run's ``summary.json``, ``troop_curve.csv``, ``events.csv``, ``daily.csv``, plots.
 
     Plots (:func:`~.figures.run_figures`) are written as ``fmt`` at ``dpi``; ``notice`` hears
-    why a plot that would be empty is not drawn.
+    why a plot that would be empty is not drawn. With ``html`` (what made the files), also
+    ``report.html`` (:mod:`.html_report`), last, with the same figures inline.
     """
     written = [
         write_json(inside(out_dir, "summary.json"), result.summary()),
@@ -63,6 +66,11 @@ def write_run(
         info = PlotInfo.now(result.scenario.name, result.seed, 1)
         figures = {**run_figures(result, info), "map": run_map(result, info)}
         written += save_all(figures, out_dir, fmt, dpi, notice)
+    if html is not None:
+        from .html_report import write_run_report
+
+        drawn = figures if plot else {}
+        written.append(write_run_report(result, out_dir, drawn, written, html, plot=plot))
     return written
 
 
@@ -106,9 +114,10 @@ def write_ensemble(
     fmt: str = "png",
     dpi: float = DEFAULT_DPI,
     notice: Notice | None = None,
+    html: Trace | None = None,
 ) -> list[Path]:
     """Write ``runs.csv``, ``summary.json``, ``troop_curve_bands.csv``, ``metric_bands.csv``, plots
-    (:func:`~.figures.ensemble_figures`, as for :func:`write_run`)."""
+    (:func:`~.figures.ensemble_figures`) and, with ``html``, ``report.html`` (as for :func:`write_run`)."""
     from ..experiment.ensemble import measure_band_rows
 
     days, b = ens.bands()
@@ -126,6 +135,11 @@ def write_ensemble(
         info = PlotInfo.now(ens.scenario.name, ens.plan.seed, ens.n)
         figures = {**ensemble_figures(ens, mb, info), "map": replications_map(ens.scenario, info)}
         written += save_all(figures, out_dir, fmt, dpi, notice)
+    if html is not None:
+        from .html_report import write_ensemble_report
+
+        drawn = figures if plot else {}
+        written.append(write_ensemble_report(ens, out_dir, drawn, written, html, plot=plot))
     return written
 
 

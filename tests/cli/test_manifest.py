@@ -83,6 +83,7 @@ def test_a_run_owns_its_folder_but_keeps_the_users_files_and_the_store(
         "troop_curve.csv",
         "events.csv",
         "daily.csv",
+        "report.html",
         "manifest.json",
         "notes.txt",
         "runs.sqlite",
