@@ -25,6 +25,7 @@ percent within 0-100) are checked in :mod:`.validation`, which can name the exac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -112,3 +113,37 @@ class Milestone(Model):
     def window(self) -> tuple[Date, Date]:
         """The dates the sources allow (the date itself when no window is given)."""
         return (self.earliest or self.date, self.latest or self.date)
+
+
+SITE_METRICS = ("personnel", "equipment", "sites_open")
+"""The metrics an observation may give for one ``site``."""
+
+
+def shape_problems(
+    here: tuple[str | int, ...], ob: Observation
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """What is wrong with one observation on its own (references to sites, classes and
+    aircraft are the scenario's to check): one value or one range, of a metric that can have
+    it, with ``site``, ``class`` and ``aircraft`` only where the metric takes them."""
+    given = [k for k in ("value", "low", "high") if getattr(ob, k) is not None]
+    if ob.value is not None and (ob.low is not None or ob.high is not None):
+        yield (*here, "value"), "give either value or a range (low and/or high), not both"
+    elif not given:
+        yield (*here, "value"), "give value, or a range with low and/or high"
+    if ob.low is not None and ob.high is not None and ob.low > ob.high:
+        yield (*here, "high"), f"high ({ob.high:g}) is below low ({ob.low:g}); swap them"
+    for key in given:
+        v = getattr(ob, key)
+        if ob.metric == "percent_complete" and v > 100:
+            yield (*here, key), f"a percent must be between 0 and 100, got {v:g}"
+        if ob.metric == "sites_open" and ob.site is not None and v not in (0, 1):
+            yield (*here, key), f"sites_open of one site is 0 or 1, got {v:g}"
+    if ob.site is not None and ob.metric not in SITE_METRICS:
+        yield (
+            (*here, "site"),
+            f"{ob.metric} is for the whole theatre; site goes with {', '.join(SITE_METRICS)}",
+        )
+    if ob.class_ is not None and ob.metric != "equipment":
+        yield (*here, "class"), f"class goes with metric: equipment, not {ob.metric}"
+    if ob.aircraft is not None and ob.metric != "sorties":
+        yield (*here, "aircraft"), f"aircraft goes with metric: sorties, not {ob.metric}"

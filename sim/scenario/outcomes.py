@@ -39,7 +39,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Discriminator, Field, Tag, ValidationError
 
-from .evidence import Milestone, Observation, Weight
+from .evidence import Milestone, Observation, Weight, shape_problems
 from .fields import Date, Id, Model
 from .problems import TOP, Path, Problem, ScenarioError, dotted, suggest
 from .provenance import ASSUMPTION
@@ -48,7 +48,6 @@ from .yamlsource import Source, parse_yaml, read_text
 
 KINDS = ("site_open", "site_reinforced", "complete_by", "not_complete_by")
 """The key that names each kind of censored outcome."""
-SITE_METRICS = ("personnel", "equipment", "sites_open")
 Kind = Literal["site_open", "site_reinforced", "complete_by", "not_complete_by"]
 
 
@@ -277,7 +276,7 @@ Finding = tuple[Path, str]
 
 def _checks(f: OutcomesFile) -> Iterator[Finding]:
     for i, ob in enumerate(f.observations):
-        yield from _observation(("observations", i), ob)
+        yield from shape_problems(("observations", i), ob)
         yield from _cites((("observations", i, "source")), ob.source, f.sources)
     for i, ms in enumerate(f.milestones):
         here: Path = ("milestones", i)
@@ -288,32 +287,6 @@ def _checks(f: OutcomesFile) -> Iterator[Finding]:
         yield from _cites((*here, "source"), ms.source, f.sources)
     for i, oc in enumerate(f.outcomes):
         yield from _cites(("outcomes", i, "source"), oc.source, f.sources)
-
-
-def _observation(here: Path, ob: Observation) -> Iterator[Finding]:
-    """One value or one range, of a metric that can have it (the rules of a scenario's evidence)."""
-    given = [k for k in ("value", "low", "high") if getattr(ob, k) is not None]
-    if ob.value is not None and (ob.low is not None or ob.high is not None):
-        yield (*here, "value"), "give either value or a range (low and/or high), not both"
-    elif not given:
-        yield (*here, "value"), "give value, or a range with low and/or high"
-    if ob.low is not None and ob.high is not None and ob.low > ob.high:
-        yield (*here, "high"), f"high ({ob.high:g}) is below low ({ob.low:g}); swap them"
-    for key in given:
-        v = getattr(ob, key)
-        if ob.metric == "percent_complete" and v > 100:
-            yield (*here, key), f"a percent must be between 0 and 100, got {v:g}"
-        if ob.metric == "sites_open" and ob.site is not None and v not in (0, 1):
-            yield (*here, key), f"sites_open of one site is 0 or 1, got {v:g}"
-    if ob.site is not None and ob.metric not in SITE_METRICS:
-        yield (
-            (*here, "site"),
-            f"{ob.metric} is for the whole theatre; site goes with {', '.join(SITE_METRICS)}",
-        )
-    if ob.class_ is not None and ob.metric != "equipment":
-        yield (*here, "class"), f"class goes with metric: equipment, not {ob.metric}"
-    if ob.aircraft is not None and ob.metric != "sorties":
-        yield (*here, "aircraft"), f"aircraft goes with metric: sorties, not {ob.metric}"
 
 
 def _cites(here: Path, text: str, sources: dict[str, SourceRef]) -> Iterator[Finding]:

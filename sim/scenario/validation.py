@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from .drawn import central
 from .events import CONDITIONS, Trigger
+from .evidence import SITE_METRICS, shape_problems
 from .fields import drawn_at, least, most
 from .network import Network
 from .problems import Path, suggest
@@ -406,47 +407,21 @@ def _check_reinforce(s: Scenario, ev: ReinforceEvent, here: Path, classes: set[s
                 yield from _carry_problems(s, net, here, cls, ev.from_, ev.to, mode, frozenset())
 
 
-SITE_METRICS = ("personnel", "equipment", "sites_open")
-
-
 def _check_observations(s: Scenario) -> Iterator[Finding]:
     """Each observation is one value or one range, of a metric that can have it."""
     classes = [c for c in s.classes if c != PERSONNEL]
     for i, ob in enumerate(s.observations):
         here: Path = ("observations", i)
-        given = [k for k in ("value", "low", "high") if getattr(ob, k) is not None]
-        if ob.value is not None and (ob.low is not None or ob.high is not None):
-            yield (*here, "value"), "give either value or a range (low and/or high), not both"
-        elif not given:
-            yield (*here, "value"), "give value, or a range with low and/or high"
-        if ob.low is not None and ob.high is not None and ob.low > ob.high:
-            yield (*here, "high"), f"high ({ob.high:g}) is below low ({ob.low:g}); swap them"
-        for key in given:
-            v = getattr(ob, key)
-            if ob.metric == "percent_complete" and v > 100:
-                yield (*here, key), f"a percent must be between 0 and 100, got {v:g}"
-            if ob.metric == "sites_open" and ob.site is not None and v not in (0, 1):
-                yield (*here, key), f"sites_open of one site is 0 or 1, got {v:g}"
-        if ob.site is not None:
-            if ob.metric not in SITE_METRICS:
-                yield (
-                    (*here, "site"),
-                    f"{ob.metric} is for the whole theatre; site goes with {', '.join(SITE_METRICS)}",
-                )
-            elif ob.site not in s.sites:
+        yield from shape_problems(here, ob)
+        if ob.site is not None and ob.metric in SITE_METRICS:
+            if ob.site not in s.sites:
                 yield (*here, "site"), _ref("site", ob.site, s.sites)
             elif ob.metric == "sites_open" and not dict(zip(s.sites, s.in_theatre(), strict=True))[ob.site]:
                 yield (*here, "site"), f"{ob.site} is not in theatre, so it is never counted as open"
-        if ob.class_ is not None:
-            if ob.metric != "equipment":
-                yield (*here, "class"), f"class goes with metric: equipment, not {ob.metric}"
-            elif ob.class_ not in classes:
-                yield (*here, "class"), _ref("equipment class", ob.class_, classes)
-        if ob.aircraft is not None:
-            if ob.metric != "sorties":
-                yield (*here, "aircraft"), f"aircraft goes with metric: sorties, not {ob.metric}"
-            elif ob.aircraft not in s.aircraft:
-                yield (*here, "aircraft"), _ref("aircraft type", ob.aircraft, s.aircraft)
+        if ob.class_ is not None and ob.metric == "equipment" and ob.class_ not in classes:
+            yield (*here, "class"), _ref("equipment class", ob.class_, classes)
+        if ob.aircraft is not None and ob.metric == "sorties" and ob.aircraft not in s.aircraft:
+            yield (*here, "aircraft"), _ref("aircraft type", ob.aircraft, s.aircraft)
         yield from (((*here, "source"), m) for m in citation_problems(ob.source, s))
     for i, ms in enumerate(s.milestones):
         here = ("milestones", i)
