@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -73,8 +74,7 @@ def _any_spread(node: Any) -> bool:
 
 def _items(node: Any) -> list[tuple[str, Any]]:
     if isinstance(node, BaseModel):
-        fields = type(node).model_fields
-        return [(info.alias or name, getattr(node, name)) for name, info in fields.items()]
+        return [(alias, getattr(node, name)) for name, alias in _fields(type(node))]
     if isinstance(node, dict):
         return [(str(k), v) for k, v in node.items()]
     if isinstance(node, list | tuple):
@@ -82,12 +82,40 @@ def _items(node: Any) -> list[tuple[str, Any]]:
     return []
 
 
+_FIELDS: dict[type[BaseModel], list[tuple[str, str]]] = {}
+
+
+def _fields(model: type[BaseModel]) -> list[tuple[str, str]]:
+    """A model's field names and the keys the file uses for them, worked out once per class.
+
+    Every field is kept: a count declared as a number holds a :class:`Drawn` after
+    validation, so annotations cannot tell which fields to skip.
+    """
+    known = _FIELDS.get(model)
+    if known is None:
+        known = _FIELDS[model] = [(name, info.alias or name) for name, info in model.model_fields.items()]
+    return known
+
+
+_LEAVES = (str, int, float, bool, type(None), date)
+"""Values that hold nothing inside them: skipped without a look (most of a large file)."""
+
+
 def _find(node: Any, path: str, found: dict[str, Drawn]) -> None:
     if isinstance(node, Drawn):
         found[path] = node
         return
-    for key, child in _items(node):
-        _find(child, f"{path}.{key}" if path else key, found)
+    prefix = f"{path}." if path else ""
+    if isinstance(node, BaseModel):
+        for name, key in _fields(type(node)):
+            child = getattr(node, name)
+            if not isinstance(child, _LEAVES):
+                _find(child, prefix + key, found)
+        return
+    children = node.items() if isinstance(node, dict) else enumerate(node)
+    for k, child in children:
+        if not isinstance(child, _LEAVES):
+            _find(child, f"{prefix}{k}", found)
 
 
 def with_values(scenario: Scenario, values: Mapping[str, float | int]) -> Scenario:

@@ -14,11 +14,13 @@ Every problem found becomes one ``FILE:LINE: dotted.key: message`` line in a sin
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import re
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -43,10 +45,28 @@ def load_scenario(path: str | FsPath, overrides: Sequence[str] = (), events: Seq
     ``overrides`` are ``--set`` strings; ``events`` are ``--event`` strings, added to the
     scenario's ``events:`` for a what-if.
     """
-    src = load_source(str(path))
-    origins = apply_overrides(src, overrides)
-    origins.update(apply_events(src, events))
-    return build_scenario(src, origins)
+    with _collector_paused():
+        src = load_source(str(path))
+        origins = apply_overrides(src, overrides)
+        origins.update(apply_events(src, events))
+        return build_scenario(src, origins)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is read and validated.
+
+    Reading builds millions of small containers and none of them form cycles; with the
+    collector running, each generation-2 pass walks everything built so far, which made a
+    20 MB file take a third longer. Reference counting still frees everything as usual.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def apply_events(src: Source, events: Sequence[str]) -> dict[Path, tuple[str, str]]:

@@ -9,7 +9,7 @@ refuses any figure no ``cite`` covers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .problems import Path, suggest
@@ -38,13 +38,29 @@ def citation_problems(text: str, s: Scenario) -> Iterator[str]:
 def check_citations(data: dict[str, Any], s: Scenario) -> list[Finding]:
     """Every ``cite`` string names known sources or states an assumption."""
     found: list[Finding] = []
-    for path, value in _walk(data, ()):
-        if (path and path[-1] == "cite") or (len(path) >= 2 and path[-2] == "cite"):
-            if isinstance(value, str):
-                found.extend((path, m) for m in citation_problems(value, s))
-            elif not isinstance(value, dict):
-                found.append((path, "cite must be a string or a mapping of field: string"))
+    _check_cites(data, (), s, found)
     return found
+
+
+def _check_cites(node: Any, path: Path, s: Scenario, found: list[Finding]) -> None:
+    """Check each ``cite`` value and each entry of a ``cite`` mapping or list, in file order."""
+    items: Iterable[tuple[Any, Any]]
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return
+    in_cite = bool(path) and path[-1] == "cite"
+    for key, value in items:
+        sub = (*path, key)
+        if key == "cite" or in_cite:
+            if isinstance(value, str):
+                found.extend((sub, m) for m in citation_problems(value, s))
+            elif not isinstance(value, dict):
+                found.append((sub, "cite must be a string or a mapping of field: string"))
+        if isinstance(value, dict | list):
+            _check_cites(value, sub, s, found)
 
 
 def uncited_figures(data: dict[str, Any]) -> list[Finding]:
@@ -90,14 +106,3 @@ def uncited_figures(data: dict[str, Any]) -> list[Finding]:
             continue
         visit(value, (key,), False)
     return found
-
-
-def _walk(node: Any, path: Path) -> Iterator[tuple[Path, Any]]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield (*path, k), v
-            yield from _walk(v, (*path, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield (*path, i), v
-            yield from _walk(v, (*path, i))

@@ -7,7 +7,9 @@ Five kinds of input, each fed to the real entry points (``sim.load_scenario`` on
 * random YAML-ish text built from YAML punctuation, scenario keys and awkward values;
 * random edits of a valid scenario's text (characters and whole lines);
 * random edits of a valid scenario's parsed mapping (delete, replace, rename, add, wrap);
-* random ``--set`` strings applied to a valid scenario.
+* random ``--set`` strings applied to a valid scenario;
+* random YAML-ish text and edits read both ways (one pass over events, composing nodes):
+  the two readers must agree exactly, or the fast one must hand the text back.
 
 The contract (:func:`check_outcome`): every input is either accepted (a ``sim.Scenario``) or
 refused with ``sim.ScenarioError`` whose problems each print as exactly one line
@@ -37,7 +39,8 @@ from hypothesis import strategies as st
 import sim
 from sim.scenario.loader import apply_overrides, build_scenario
 from sim.scenario.problems import Problem
-from sim.scenario.yamlsource import Source, load_source, parse_yaml
+from sim.scenario.yamlevents import ANCHOR, Fallback, read_events
+from sim.scenario.yamlsource import Source, compose_yaml, load_source, parse_yaml
 from tests.support import strategies as gen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -424,6 +427,23 @@ def test_random_yaml_ish_text(text: str) -> None:
 @given(text=edited_texts())
 def test_random_edits_of_a_valid_scenario_text(text: str) -> None:
     load_file(_FOLDER, text)
+
+
+@FUZZ
+@given(text=st.one_of(yaml_ish, edited_texts()))
+def test_both_yaml_readers_agree(text: str) -> None:
+    # the one-pass event reader hands back what it does not handle, or matches the composer
+    def outcome(read: Callable[[str, str], Source]) -> tuple[Any, ...]:
+        try:
+            src = read(text, FILE)
+        except sim.ScenarioError as exc:
+            return ("refused", [str(p) for p in exc.problems])
+        return ("read", src.data, src.lines)
+
+    if ANCHOR.search(text):  # read by composing nodes only, never by events
+        return
+    with contextlib.suppress(Fallback):
+        assert outcome(read_events) == outcome(compose_yaml)
 
 
 @FUZZ
