@@ -3,6 +3,8 @@
 * an empty ``sites: []`` or ``phases: []`` on a pause or resume (which would mean everything);
 * a crossing listed more than once on one route (its effect would count twice);
 * a site id that is a reserved word, a column name of the outputs (:data:`RESERVED_SITE_IDS`);
+* more than :data:`MAX_VEHICLES` vehicles and aircraft in all (each is simulated one by one,
+  so the work and memory of a run grow with the count; real theatres have thousands);
 * dates the calendar cannot hold: ``start`` no earlier than :data:`FIRST_START`, the run's
   end (``start`` plus ``horizon_days``) no later than :data:`LAST_END`, and every other date
   within :data:`MAX_DAYS` days of ``start``.
@@ -18,11 +20,14 @@ import math
 from collections.abc import Iterator
 
 from .events import PauseEvent, ResumeEvent
-from .fields import MAX_DAYS
+from .fields import MAX_DAYS, most
 from .problems import Path
 from .schema import Scenario
 
 Finding = tuple[Path, str]
+
+MAX_VEHICLES = 1_000_000
+"""Vehicles and aircraft a scenario may hold in all, counting each distribution at its top."""
 
 RESERVED_SITE_IDS = ("day", "date", "in_transit", "in_theatre", "personnel")
 """Words that name columns of the outputs (``troop_curve.csv``) or measures, never a site."""
@@ -36,7 +41,26 @@ margins of the plots, whose dates must stay within years 1 to 9999."""
 
 def check_sanity(s: Scenario) -> list[Finding]:
     """Every sanity problem of a schema-valid scenario."""
-    return [*_check_calendar(s), *_check_site_ids(s), *_check_routes(s), *_check_events(s)]
+    return [
+        *_check_calendar(s),
+        *_check_site_ids(s),
+        *_check_vehicles(s),
+        *_check_routes(s),
+        *_check_events(s),
+    ]
+
+
+def _check_vehicles(s: Scenario) -> Iterator[Finding]:
+    counts: dict[Path, float] = {("fleets", fid, "count"): most(f.count) for fid, f in s.fleets.items()}
+    counts.update({("aircraft", aid, "count"): most(a.count) for aid, a in s.aircraft.items()})
+    total = sum(counts.values())
+    if total > MAX_VEHICLES:
+        largest = max(counts, key=lambda path: counts[path])
+        yield (
+            largest,
+            f"the fleets and aircraft hold {total:,.0f} vehicles in all (limit {MAX_VEHICLES:,}, "
+            "each is simulated one by one); lower the counts",
+        )
 
 
 def _check_site_ids(s: Scenario) -> Iterator[Finding]:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import sim
 from sim import Problem, ScenarioError
 from sim.scenario.loader import parse_event_option
-from sim.scenario.sanity import RESERVED_SITE_IDS
+from sim.scenario.sanity import MAX_VEHICLES, RESERVED_SITE_IDS
 
 from .test_loader_errors import BASE_TEXT, at, check, edit, line_of, only, refused, write
 
@@ -233,6 +233,30 @@ def test_reserved_site_id_is_refused(tmp_path: Path, word: str) -> None:
 
 def test_reserved_words_cover_the_troop_curve_columns() -> None:
     assert {"day", "date", "in_transit", "in_theatre", "personnel"} <= set(RESERVED_SITE_IDS)
+
+
+# --------------------------------------------------------------------------------------------
+# 6b. more vehicles than can be simulated one by one
+# --------------------------------------------------------------------------------------------
+
+
+def test_too_many_vehicles_in_all_is_refused_at_the_largest_fleet(tmp_path: Path) -> None:
+    # 600,000 trucks plus a second fleet of 500,000 (its top): 1,100,000 > 1,000,000
+    second = "  more:\n    count: {uniform: [1, 500000]}\n    based_at: A\n"
+    second += "    capacity: {container: 2}\n    speed_kmh: 30\n    load_hours: 2\n    unload_hours: 1\n"
+    second += '    cite: "assumption: teaching example"\n'
+    text = edit("    count: 10", "    count: 600000").replace("routes:", second + "routes:", 1)
+    check(
+        only(refused(write(tmp_path, text))),
+        line=12,
+        key="fleets.trucks.count",
+        says=["1,100,000 vehicles in all", "limit 1,000,000", "lower the counts"],
+    )
+
+
+def test_a_million_vehicles_is_accepted(tmp_path: Path) -> None:
+    scenario = sim.load_scenario(write(tmp_path, edit("    count: 10", f"    count: {MAX_VEHICLES}")))
+    assert scenario.fleets["trucks"].count == MAX_VEHICLES
 
 
 # --------------------------------------------------------------------------------------------
