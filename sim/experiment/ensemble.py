@@ -29,12 +29,12 @@ import numpy as np
 from ..engine import measures
 from ..engine.results import rounded
 from ..scenario.schema import Scenario
+from .blocks import day_blocks
 from .columns import COLUMNS, CURVE, MEASURES, SCALE, Column, Unit, column, ids, in_unit, shapes
 from .plan import RunPlan
 from .stats import bands, censored_percentile, describe
 from .store import RunStore
 
-BLOCK_BYTES = 16 * 2**20
 QUANTILES = ("p10", "p50", "p90")
 MEASURE_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 """The percentiles of ``metric_bands.csv``, in its column order."""
@@ -201,10 +201,7 @@ class Ensemble:
         mask = np.append(np.array(s.in_theatre(), dtype=bool), True)
         names = [*s.sites, "in_transit", "in_theatre"]
         out: dict[str, dict[str, list[np.ndarray]]] = {name: {} for name in names}
-        per_day = max(1, self.n * cols * np.dtype(column(CURVE).dtype).itemsize)
-        step = max(1, min(n_days, BLOCK_BYTES // per_day))
-        for lo in range(0, n_days, step):
-            block = self.store.block(self.point, self.n, CURVE, (n_days, cols), slice(lo, lo + step))
+        for _, block in day_blocks(self.store, self.point, self.n, CURVE, (n_days, cols)):
             series = np.concatenate([block, block[:, :, mask].sum(axis=2, keepdims=True)], axis=2)
             for j, name in enumerate(names):
                 for q, values in bands(series[:, :, j]).items():
@@ -218,9 +215,7 @@ class Ensemble:
         n_days, n_keys = shapes(self.scenario)[MEASURES]
         qs = MEASURE_PERCENTILES
         out = np.full((n_days, n_keys, len(qs)), np.nan)
-        step = max(1, min(n_days, BLOCK_BYTES // max(1, self.n * n_keys * 8)))
-        for lo in range(0, n_days, step):
-            block = self.store.block(self.point, self.n, MEASURES, (n_days, n_keys), slice(lo, lo + step))
+        for lo, block in day_blocks(self.store, self.point, self.n, MEASURES, (n_days, n_keys)):
             if len(block) == 0:
                 continue
             days = block.shape[1]

@@ -39,6 +39,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..scenario.problems import TOP, Problem, ScenarioError, dotted
+from .blocks import day_blocks
 from .columns import MEASURES, shapes
 from .ensemble import MEASURE_PERCENTILES, Ensemble
 from .score import date_at
@@ -48,7 +49,6 @@ FORMAT = "posture-forecast"
 FORMAT_VERSION = 1
 QUANTILES = MEASURE_PERCENTILES
 """The percentiles a forecast reports: P5, P10, P25, P50, P75, P90, P95."""
-BLOCK_BYTES = 16 * 2**20
 MAX_BYTES = 512 * 2**20
 """A forecast file larger than this is refused unread."""
 
@@ -163,13 +163,8 @@ def _hours(start: dt.date, hours: np.ndarray) -> dict[str, Any]:
 def _samples(ens: Ensemble, names: Sequence[str], keys: Sequence[str]) -> dict[str, list[list[float]]]:
     """Each kept measure of each replication as change points ``[day, value, ...]``."""
     shape = shapes(ens.scenario)[MEASURES]
-    n_days = shape[0]
     cols = [names.index(k) for k in keys]
-    step = max(1, min(n_days, BLOCK_BYTES // max(1, ens.n * shape[1] * 8)))
-    parts = [
-        ens.store.block(ens.point, ens.n, MEASURES, shape, slice(lo, lo + step))[:, :, cols]
-        for lo in range(0, n_days, step)
-    ]
+    parts = [block[:, :, cols] for _, block in day_blocks(ens.store, ens.point, ens.n, MEASURES, shape)]
     values = np.round(np.concatenate(parts, axis=1), 3) if parts else np.zeros((ens.n, 0, len(cols)))
     return {key: [changes(values[r, :, j]) for r in range(ens.n)] for j, key in enumerate(keys)}
 

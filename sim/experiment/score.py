@@ -39,6 +39,7 @@ import numpy as np
 from ..engine import measures
 from ..scenario.evidence import Milestone, Observation
 from ..scenario.schema import Scenario
+from .blocks import day_blocks
 from .columns import MEASURES, shapes
 from .plan import PlanOptions, RunPlan, make_plan
 from .runner import Notice, Progress, simulate_many
@@ -51,7 +52,6 @@ MILESTONE_QUANTILES = (5, 10, 50, 90, 95)
 DEFAULT_N = 200
 ALPHA = 0.2
 """The interval score is that of the central 80 % interval, P10-P90."""
-BLOCK_BYTES = 16 * 2**20
 
 Status = Literal["scored", "before day 0", "after the horizon", "no such measure"]
 
@@ -259,14 +259,13 @@ def _measure_bands(
     The measures are read a block of days at a time, as the ensemble's bands are.
     """
     shape = shapes(scenario)[MEASURES]
-    n_days, n_keys = shape
+    n_days = shape[0]
     names = measures.keys(scenario)
     cols = [names.index(k) for k in wanted]
     parts: dict[str, dict[str, list[np.ndarray]]] = {k: {} for k in wanted}
     samples: dict[tuple[str, int], np.ndarray] = {}
-    step = max(1, min(n_days, BLOCK_BYTES // max(1, n * n_keys * 8)))
-    for lo in range(0, n_days if cols and n else 0, step):
-        block = store.block(point, n, MEASURES, shape, slice(lo, lo + step))[:, :, cols]
+    for lo, whole in day_blocks(store, point, n, MEASURES, shape) if cols and n else ():
+        block = whole[:, :, cols]
         for q, values in bands(block, QUANTILES).items():
             for j, key in enumerate(wanted):
                 parts[key].setdefault(q, []).append(values[:, j])

@@ -16,6 +16,11 @@ the transaction that stores its rows. Opening an existing store checks every chu
 it, before anything is written, and refuses a store whose rows were changed
 (:class:`StoreError`), so a tampered store is reported and never silently used.
 
+Every SQLite error on a store becomes one of two things a user can act on
+(:func:`failure`): a damaged or foreign file is a :class:`StoreError` (refused; delete it or
+use ``--fresh``), a write the disk would not take (full, read-only, locked, an I/O error) is
+an :class:`OSError` naming the file (the command line prints ``cannot write PATH: ...``).
+
 Each replication is one row of ``runs``, whose columns are those declared in
 :mod:`.columns`: scalars as SQL columns, arrays (phase closures, site empty times, the daily
 personnel curve) as little-endian binary blobs. Readers ask for columns by name and get them
@@ -26,12 +31,14 @@ the final percentile pass, which reads the curves one block of days at a time
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sqlite3
 import struct
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -68,15 +75,58 @@ _INSERT = f"INSERT OR REPLACE INTO runs VALUES (?, ?, {', '.join('?' for _ in CO
 
 
 _TABLES = {"meta", "chunks", "runs"}
-_FRESH = "delete it (or choose another --out) to start afresh"
+_FRESH = "delete it (or run again with --fresh, or choose another --out) to start afresh"
+_FULL = "free space or choose another --out"
 
 
-def _check_ours(db: sqlite3.Connection, path: Path) -> None:
-    """Refuse a database that is not empty and is not a posture store (:class:`StoreError`).
+def failure(path: Path, exc: sqlite3.Error) -> Exception:
+    """What a SQLite error on the store at ``path`` means to a user, as the exception to raise.
+
+    A damaged file (``database disk image is malformed``) or one that is not SQLite is a
+    :class:`StoreError` saying how to start afresh; a full disk, a read-only file, a lock held
+    by another command or an I/O error is an :class:`OSError` naming the file. Errors that are
+    neither (a bug in posture, such as a malformed query) are returned unchanged.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc)
+    if primary == sqlite3.SQLITE_NOTADB or "not a database" in text:
+        return StoreError(f"{path} is not a posture run store ({text}); {_FRESH}")
+    if primary == sqlite3.SQLITE_CORRUPT or "malformed" in text:
+        return StoreError(f"{path} is damaged ({text}); {_FRESH}")
+    if primary == sqlite3.SQLITE_FULL or "full" in text:
+        return OSError(errno.ENOSPC, f"{text}; {_FULL}", str(path))
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text:
+        return OSError(
+            errno.EBUSY,
+            f"{text} (is another posture command using it?); wait or choose another --out",
+            str(path),
+        )
+    if isinstance(exc, sqlite3.OperationalError):
+        return OSError(errno.EIO, f"{text}; check the disk or choose another --out", str(path))
+    if type(exc) is sqlite3.DatabaseError:
+        return StoreError(f"{path} is not a readable posture run store ({text}); {_FRESH}")
+    return exc
+
+
+@contextmanager
+def _sqlite(path: Path) -> Iterator[None]:
+    """Raise what a SQLite error inside the block means (:func:`failure`), never the error itself."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise failure(path, exc) from None
+
+
+def _check_ours(db: sqlite3.Connection, path: Path, *, empty: bool = True) -> None:
+    """Refuse a database that is not a posture store (:class:`StoreError`), or is empty
+    unless ``empty``.
 
     A file that is not SQLite raises :class:`sqlite3.DatabaseError` here, on first read.
     """
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables and not empty:
+        raise StoreError(f"{path} is an empty SQLite database, not a posture run store; {_FRESH}")
     if not tables:
         return
     if not tables >= _TABLES or tables - _TABLES:
@@ -148,8 +198,13 @@ def _digest(db: sqlite3.Connection, point: int, start: int, stop: int) -> str:
 
 
 def _verify(db: sqlite3.Connection, path: Path) -> None:
-    """Refuse (:class:`StoreError`) a store whose rows do not match a chunk's checksum."""
-    try:
+    """Refuse (:class:`StoreError`) a store whose rows do not match a chunk's checksum.
+
+    Every page of ``meta`` and ``chunks`` and every stored chunk's rows are read, so damage is found
+    here rather than later, part way through a command.
+    """
+    with _sqlite(path):
+        db.execute("SELECT key, value FROM meta").fetchall()
         query = "SELECT point, start, stop, checksum FROM chunks ORDER BY point, start"
         chunks = db.execute(query).fetchall()
         for point, start, stop, checksum in chunks:
@@ -158,8 +213,6 @@ def _verify(db: sqlite3.Connection, path: Path) -> None:
                     f"{path} was changed after it was written: replications {start}..{stop - 1} "
                     f"of point {point} do not match their checksum; {_FRESH}"
                 )
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a readable posture run store ({exc}); {_FRESH}") from None
 
 
 _ORDER = {"meta": "key", "chunks": "point, start", "runs": "point, rep"}
@@ -209,60 +262,71 @@ class RunStore:
         if fingerprint is None:
             if not self.path.is_file():
                 raise FileNotFoundError(f"no run store at {self.path}")
-            self.db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+            with _sqlite(self.path):
+                self.db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+            try:
+                with _sqlite(self.path):
+                    _check_ours(self.db, self.path, empty=False)
+            except BaseException:
+                self.db.close()
+                raise
             self._checked()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = self._open(fingerprint)
         self._checked()
-        row = self.db.execute("SELECT value FROM meta WHERE key='session'").fetchone()
-        self.session = int(row[0]) + 1 if row else 1
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('session', ?)", (str(self.session),))
+        try:
+            with _sqlite(self.path):
+                row = self.db.execute("SELECT value FROM meta WHERE key='session'").fetchone()
+                self.session = int(row[0]) + 1 if row else 1
+                with self.db:
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('session', ?)", (str(self.session),))
+        except BaseException:
+            self.db.close()
+            raise
 
     def _checked(self) -> None:
         """Check every chunk against its checksum (:func:`_verify`); close the store if one fails."""
         try:
             _verify(self.db, self.path)
-        except StoreError:
+        except BaseException:
             self.db.close()
             raise
 
     def _open(self, fingerprint: dict[str, str]) -> sqlite3.Connection:
-        try:
+        """The store opened for writing: checked to be ours, started afresh if it is stale."""
+        with _sqlite(self.path):
             db = sqlite3.connect(self.path)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the run store {self.path} ({exc}); {_FRESH}") from None
         try:
-            _check_ours(db, self.path)
-            db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise StoreError(f"{self.path} is not a posture run store ({exc}); {_FRESH}") from None
-        except StoreError:
+            with _sqlite(self.path):
+                _check_ours(db, self.path)
+                db.executescript(SCHEMA)
+                stored = dict(db.execute("SELECT key, value FROM meta WHERE key != 'session'").fetchall())
+                if stored and stored != fingerprint:
+                    db.close()
+                    self.path.unlink()
+                    db = sqlite3.connect(self.path)
+                    db.executescript(SCHEMA)
+                    stored = {}
+                    self.fresh = True
+                if not stored:
+                    with db:
+                        db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(fingerprint.items()))
+                db.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
             db.close()
             raise
-        stored = dict(db.execute("SELECT key, value FROM meta WHERE key != 'session'").fetchall())
-        if stored and stored != fingerprint:
-            db.close()
-            self.path.unlink()
-            db = sqlite3.connect(self.path)
-            db.executescript(SCHEMA)
-            stored = {}
-            self.fresh = True
-        if not stored:
-            with db:
-                db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(fingerprint.items()))
-        db.execute("PRAGMA synchronous=NORMAL")
         return db
 
     def meta(self) -> dict[str, str]:
         """What the stored results were computed from."""
-        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        with _sqlite(self.path):
+            return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
 
     def done_chunks(self) -> set[tuple[int, int, int]]:
         """``(point, start, stop)`` of every chunk already stored."""
-        return {(p, a, b) for p, a, b in self.db.execute("SELECT point, start, stop FROM chunks")}
+        with _sqlite(self.path):
+            return {(p, a, b) for p, a, b in self.db.execute("SELECT point, start, stop FROM chunks")}
 
     def write(self, chunk: ChunkResult) -> None:
         """Store a chunk and mark it done, with its checksum, in one transaction."""
@@ -272,7 +336,7 @@ class RunStore:
             for i in range(len(chunk))
         ]
         point, start, stop = int(chunk.point), int(chunk.start), int(chunk.stop)
-        with self.db:
+        with _sqlite(self.path), self.db:
             self.db.executemany(_INSERT, rows)
             self.db.execute(
                 "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?)",
@@ -301,10 +365,11 @@ class RunStore:
             f"SELECT rep{''.join(f', {c.name}' for c in cols)} FROM runs WHERE point=? AND rep<? ORDER BY rep"
         )
         lists: list[list[Any]] = [[] for _ in range(len(cols) + 1)]
-        for row in self.db.execute(query, (point, n)):
-            lists[0].append(row[0])
-            for j, c in enumerate(cols, start=1):
-                lists[j].append(_decode(c, row[j]))
+        with _sqlite(self.path):
+            for row in self.db.execute(query, (point, n)):
+                lists[0].append(row[0])
+                for j, c in enumerate(cols, start=1):
+                    lists[j].append(_decode(c, row[j]))
         out = {"rep": np.array(lists[0], dtype=np.int64)}
         for c, values in zip(cols, lists[1:], strict=True):
             shape = (shapes or {}).get(c.name)
@@ -325,15 +390,20 @@ class RunStore:
         Each replication's blob is copied into the block as it is read and then let go, so the
         memory needed is the block's, not the whole column's.
         """
+        cut = (len(range(shape[0])[rows]), *shape[1:])
+        out = np.empty((n, *cut), dtype=column(name).dtype)
+        k = 0
+        for k, array in enumerate(self.arrays(point, n, name, shape), start=1):
+            out[k - 1] = array[rows]
+        return out[:k]
+
+    def arrays(self, point: int, n: int, name: str, shape: tuple[int, ...]) -> Iterator[np.ndarray]:
+        """Each of replications ``0..n-1``'s array of one column, in order, read one at a time."""
         c = column(name)
         query = f"SELECT {c.name} FROM runs WHERE point=? AND rep<? ORDER BY rep"
-        cut = (len(range(shape[0])[rows]), *shape[1:])
-        out = np.empty((n, *cut), dtype=c.dtype)
-        k = 0
-        for (blob,) in self.db.execute(query, (point, n)):
-            out[k] = np.frombuffer(blob, _blob_dtype(c)).reshape(shape)[rows]
-            k += 1
-        return out[:k]
+        with _sqlite(self.path):
+            for (blob,) in self.db.execute(query, (point, n)):
+                yield np.frombuffer(blob, _blob_dtype(c)).reshape(shape)
 
     def finalize(self) -> None:
         """Rewrite a finished store canonically, so equal results give equal bytes.
@@ -343,15 +413,16 @@ class RunStore:
         primary-key order, so the file depends only on the results, never on how many
         sessions wrote them (``VACUUM INTO`` would carry the old file's schema cookie over).
         """
-        with self.db:
-            self.db.execute("DELETE FROM meta WHERE key='session'")
-            self.db.execute("UPDATE chunks SET session=0")
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.unlink(missing_ok=True)
-        _rebuild(self.path, tmp)
-        self.db.close()
-        os.replace(tmp, self.path)
-        self.db = sqlite3.connect(self.path)
+        with _sqlite(self.path):
+            with self.db:
+                self.db.execute("DELETE FROM meta WHERE key='session'")
+                self.db.execute("UPDATE chunks SET session=0")
+            tmp.unlink(missing_ok=True)
+            _rebuild(self.path, tmp)
+            self.db.close()
+            os.replace(tmp, self.path)
+            self.db = sqlite3.connect(self.path)
 
     def close(self) -> None:
         """Close the database (and remove it if it lived in a temporary folder)."""

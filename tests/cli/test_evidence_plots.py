@@ -24,7 +24,7 @@ import yaml
 import sim
 from sim.cli import main
 from sim.engine import measures
-from sim.experiment import ensemble
+from sim.experiment import blocks, ensemble
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKED = ROOT / "scenarios/examples/worked-example.yaml"
@@ -84,7 +84,7 @@ def test_random_bands_are_percentiles_of_the_replications(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _run(WORKED, tmp_path / "whole", *UNCERTAIN, "-n", "8", "--no-plot")
-    monkeypatch.setattr(ensemble, "BLOCK_BYTES", 1)  # one day per block
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 1)  # one day per block, through a day-major scratch file
     _run(WORKED, tmp_path / "blocks", *UNCERTAIN, "-n", "8", "--no-plot")
     whole = (tmp_path / "whole" / "metric_bands.csv").read_bytes()
     assert (tmp_path / "blocks" / "metric_bands.csv").read_bytes() == whole
