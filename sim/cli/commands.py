@@ -227,7 +227,8 @@ def sweep(
             raise Refused(f"--vary: {exc}") from None
         if problem := grid_problem(factors):
             raise Refused(f"--vary: {problem}")
-        points = factor_points(file, factors, set_ or [], event or [])
+        with progress_bar("loading points") as loading:
+            points = factor_points(file, factors, set_ or [], event or [], loading)
         plan = with_parameters(plan, parameters, points[0].scenario)
         biggest = max((p.scenario for p in points), key=lambda sc: stored_bytes(sc, 1))
         if problem := budget_problem(biggest, plan, len(points)):

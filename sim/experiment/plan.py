@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -169,8 +170,12 @@ def factor_points(
     factors: Sequence[tuple[str, list[str]]],
     overrides: Sequence[str] = (),
     events: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Point]:
     """The full grid of factor values over a scenario file, each point validated.
+
+    ``progress(done, total)`` is called as points are loaded (a grid of thousands of points
+    over a large file takes minutes).
 
     Each point is the file, then ``overrides`` (``--set``), then its factor values, then
     ``events`` (``--event``). Values are checked exactly like ``--set`` overrides; a bad one
@@ -179,9 +184,12 @@ def factor_points(
     from ..scenario.loader import apply_events, apply_overrides, build_scenario
     from ..scenario.yamlsource import load_source
 
-    points = []
+    points: list[Point] = []
     keys = [k for k, _ in factors]
+    total = math.prod(len(values) for _, values in factors)
     for combo in itertools.product(*(values for _, values in factors)):
+        if progress:
+            progress(len(points), total)
         src = load_source(str(path))
         origins = apply_overrides(src, overrides)
         origins.update(apply_overrides(src, [f"{k}={v}" for k, v in zip(keys, combo, strict=True)], "--vary"))
@@ -189,6 +197,8 @@ def factor_points(
         scenario = build_scenario(src, origins)
         labels = {k: _scalar(v) for k, v in zip(keys, combo, strict=True)}
         points.append(Point(scenario, labels))
+    if progress:
+        progress(len(points), total)
     return points
 
 

@@ -34,7 +34,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
@@ -160,7 +160,7 @@ OnResult = Callable[[ChunkResult], None]
 
 
 def _drain(
-    submit: Callable[[Task], Future[ChunkResult]], tasks: Sequence[Task], window: int, on_result: OnResult
+    submit: Callable[[Task], Future[ChunkResult]], tasks: Iterable[Task], window: int, on_result: OnResult
 ) -> None:
     """Keep at most ``window`` tasks in flight, handing each result on as it completes.
 
@@ -176,10 +176,16 @@ def _drain(
         running |= {submit(t) for t in itertools.islice(queue, len(done))}
 
 
-def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
-    """Run tasks on the plan's executor, handing each chunk to ``on_result`` as it finishes."""
-    if not tasks:
+def run_tasks(tasks: Iterable[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
+    """Run tasks on the plan's executor, handing each chunk to ``on_result`` as it finishes.
+
+    ``tasks`` is taken lazily, a few at a time per worker; nothing starts if it is empty.
+    """
+    queue = iter(tasks)
+    first = next(queue, None)
+    if first is None:
         return
+    tasks = itertools.chain([first], queue)
     if plan.dask:
         _run_dask(tasks, scenarios, plan, on_result)
     elif plan.jobs <= 1:
@@ -195,7 +201,7 @@ def run_tasks(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, o
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(tasks: Sequence[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
+def _run_dask(tasks: Iterable[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:
     with dask_client(plan) as client:
         context = client.scatter((scenarios, plan), broadcast=True)
         pool = client.get_executor(pure=False)
@@ -237,9 +243,16 @@ def dask_client(plan: RunPlan) -> Iterator[Any]:
 
 
 # ----------------------------------------------------------------------- experiments
-def chunk_tasks(points: int, n: int, chunk: int) -> list[Task]:
-    """Every ``(point, start, stop)`` task, replications cut into fixed-size chunks."""
-    return [(p, s, min(s + chunk, n)) for p in range(points) for s in range(0, n, chunk)]
+def chunk_tasks(points: int, n: int, chunk: int) -> Iterator[Task]:
+    """Every ``(point, start, stop)`` task, replications cut into fixed-size chunks, made as
+    they are taken: a run of ``-n 10**9`` starts at once, without a list of every chunk."""
+    return ((p, s, min(s + chunk, n)) for p in range(points) for s in range(0, n, chunk))
+
+
+def is_task(task: Task, points: int, n: int, chunk: int) -> bool:
+    """Whether ``task`` is one of :func:`chunk_tasks` (a stored chunk of this very plan)."""
+    p, start, stop = task
+    return 0 <= p < points and 0 <= start < n and start % chunk == 0 and stop == min(start + chunk, n)
 
 
 def fingerprint(points: Sequence[Point], plan: RunPlan) -> dict[str, str]:
@@ -294,10 +307,10 @@ def simulate_many(
     plan = make_plan(plan, n, options)
     points = as_points(scenario)
     out = RunStore(store, fingerprint(points, plan))
-    done = out.done_chunks()
-    todo = [t for t in chunk_tasks(len(points), plan.n, plan.chunk) if t not in done]
+    done = {t for t in out.done_chunks() if is_task(t, len(points), plan.n, plan.chunk)}
+    todo = (t for t in chunk_tasks(len(points), plan.n, plan.chunk) if t not in done)
     total = len(points) * plan.n
-    finished = total - sum(stop - start for _, start, stop in todo)
+    finished = sum(stop - start for _, start, stop in done)
     if notice and finished:
         notice(f"resuming: {finished:,} of {total:,} replications already stored in {out.path}")
     elif notice and out.fresh:
