@@ -11,6 +11,8 @@ The public API, which the ``posture`` command line uses too::
     with sim.simulate_many(scenario, store="results/syria/runs.sqlite", plan=plan) as store:
         closure_h = store.read(0, plan.n, ["closure_h"])["closure_h"]
 
+    assert sim.verify("results/syria").ok        # every file still matches its manifest.json
+
 The chain runs scenario (:mod:`sim.scenario`) -> engine (:mod:`sim.engine`: one replication)
 -> experiment (:mod:`sim.experiment`: many replications, their store and statistics) ->
 outputs (:mod:`sim.outputs`: files, plots, console tables) -> CLI (:mod:`sim.cli`); each
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from .experiment.plan import RunPlan
     from .experiment.runner import simulate_many
     from .experiment.score import score
+    from .outputs.manifest import verify
     from .outputs.notebook import Runs, run_many
     from .scenario.loader import load_scenario
     from .scenario.schema import Scenario
@@ -45,6 +48,7 @@ _LAZY = {
     "score": "sim.experiment.score",
     "run_many": "sim.outputs.notebook",
     "Runs": "sim.outputs.notebook",
+    "verify": "sim.outputs.manifest",
 }
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "score",
     "simulate",
     "simulate_many",
+    "verify",
 ]
 __version__ = "0.1.0"
 """The version of posture; pyproject.toml reads it from here for the ``posture-sim`` distribution."""

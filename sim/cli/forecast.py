@@ -9,7 +9,9 @@ result. ``--issued YYYY-MM-DD`` records a fixed issue date, so a shipped forecas
 again byte for byte.
 
 ``posture score`` hands a ``.json`` file here (:func:`score_forecasts`): it is scored against
-``--observations`` (:mod:`sim.experiment.forecast_score`), nothing is simulated.
+``--observations`` (:mod:`sim.experiment.forecast_score`), nothing is simulated. A forecast
+whose folder's ``manifest.json`` lists it with another SHA-256 is refused (:func:`vouched`):
+it was changed after it was issued.
 """
 
 from __future__ import annotations
@@ -159,6 +161,20 @@ def forecast_targets(files: Sequence[Path], out_dir: Path | None) -> list[Path]:
     return targets
 
 
+def vouched(file: Path) -> Path:
+    """``file``, refused (:class:`~.options.Refused`) if the ``manifest.json`` beside it (as
+    ``posture forecast`` writes one) lists it with another SHA-256, or cannot be read."""
+    from ..outputs.manifest import ManifestError, vouch
+
+    try:
+        problem = vouch(file)
+    except ManifestError as exc:
+        raise Refused(f"{exc}; it cannot vouch for {file}, which is scored only as issued") from None
+    if problem:
+        raise Refused(f"{problem}; a frozen forecast is scored as issued: restore it, or issue a new one")
+    return file
+
+
 def score_forecasts(
     ctx: typer.Context,
     files: Sequence[Path],
@@ -193,6 +209,8 @@ def score_forecasts(
         raise Refused(
             f"{', '.join(simulating)}: a frozen forecast is scored as issued, not run again; leave it out"
         )
+    for file in files:
+        vouched(file)
     read, problems = [], []
     for file in files:
         try:

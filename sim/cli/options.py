@@ -2,7 +2,8 @@
 
 :func:`guarded` turns what a user can get wrong into one line on standard error and an exit
 status, never a traceback: scenario problems and refused options exit 2, an executor that
-cannot be used or a file that cannot be written exits 1, an interruption exits 130.
+cannot be used or a file (the run store included) that cannot be written exits 1, an
+interruption exits 130.
 :func:`make_plan` builds the one :class:`~sim.experiment.plan.RunPlan` of a command's options;
 :func:`progress_bar` shows replications as they finish.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -131,6 +133,14 @@ def guarded() -> Iterator[None]:
     except (KeyboardInterrupt, Interrupted):
         err.print("posture: interrupted; finished result files were kept", markup=False)
         raise typer.Exit(130) from None
+    except Exception as exc:  # last: a SQLite error the store did not name its file in (OSError above)
+        sqlite3 = sys.modules.get("sqlite3")  # not imported by a single run: then none was raised
+        if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+            raise
+        hint = "free space or choose another --out" if "full" in str(exc) else "choose another --out"
+        line = f"posture: cannot write the run store: {printable(str(exc))}; {hint}"
+        err.print(line, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 JobsOpt = Annotated[

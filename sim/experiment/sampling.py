@@ -19,11 +19,14 @@ calling process) and puts the previous state back.
 Where candidates run: in this process (``jobs`` 1), a process pool of ``jobs`` workers, or
 Dask (:func:`~.runner.dask_client`). The budget is a hard cap on the simulations run: a
 batch never goes past it, and a generation that cannot finish within it is abandoned
-(pyabc then stops with the generations before it).
+(pyabc then stops with the generations before it). On Ctrl-C the pool's workers are killed
+rather than waited for: a stopped calibration keeps nothing of the generation they were
+computing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -136,8 +139,24 @@ def evaluator(plan: RunPlan) -> Iterator[Evaluate]:
                 return [f.result() for f in futures]
 
             yield on_pool
+        except BaseException:  # Ctrl-C or an error: the candidates in flight are not wanted
+            _kill_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers at once, rather than wait for the tasks they are running.
+
+    A task is a slice of a batch (hundreds of candidates with a large population), and a
+    calibration that stops keeps nothing of its generation, so waiting would only delay the
+    exit after Ctrl-C by as long as a slice takes. Workers ignore SIGINT and forked ones carry
+    the parent's SIGTERM handler, so they are killed.
+    """
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):  # already gone, or closed
+            proc.kill()
 
 
 def batch_size(wanted: int, rate: float, left: int, population: int) -> int:

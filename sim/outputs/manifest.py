@@ -21,7 +21,14 @@ previous run left that this one did not write: the files the previous manifest l
 for folders written before manifests, the file names posture writes. Nothing else is
 touched, so a user's own files in the folder stay. The manifest is written last and
 atomically: a folder whose manifest lists a file with another checksum was changed after
-the run (:func:`check`).
+the run. :func:`verify` (``posture verify DIR``, ``sim.verify``) checks every file it lists,
+and a run store it does not list (``kept``) against the store's own chunk checksums;
+:func:`vouch` checks one file posture reads back (a frozen ``forecast.json``) against the
+manifest beside it. A manifest that is missing, not JSON or not a manifest raises
+:class:`ManifestError`: nothing can then be checked.
+
+A manifest catches files changed by accident or by a tool after the run. It is not a
+signature: whoever edits a file and its manifest entry together is not detected.
 """
 
 from __future__ import annotations
@@ -127,15 +134,26 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _within(folder: Path, name: str) -> Path | None:
+    """``folder / name`` if it stays inside ``folder`` (``None`` for ``../x`` or ``/etc/x``)."""
+    try:
+        return inside(folder, name)
+    except (ValueError, OSError):
+        return None
+
+
 def previous_files(out_dir: Path) -> list[str]:
-    """The files a previous run left in ``out_dir``: its manifest's list, or posture's names."""
+    """The files a previous run left in ``out_dir``: its manifest's list, or posture's names.
+
+    A listed path that would lie outside the folder is left out: nothing outside is touched.
+    """
     listed: list[str] = []
     try:
         data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         listed = [str(f["path"]) for f in data.get("files", []) if isinstance(f, dict) and "path" in f]
     except (OSError, ValueError, AttributeError, TypeError):
         listed = []
-    return sorted({*listed, *POSTURE_FILES})
+    return sorted({name for name in {*listed, *POSTURE_FILES} if _within(out_dir, name) is not None})
 
 
 def finish(out_dir: Path, written: Sequence[Path], trace: Trace, *, used_store: bool = False) -> Path:
@@ -181,15 +199,140 @@ def finish(out_dir: Path, written: Sequence[Path], trace: Trace, *, used_store: 
     return write_json(inside(folder, MANIFEST), manifest)
 
 
+class ManifestError(Exception):
+    """A ``manifest.json`` that cannot vouch for anything: missing, not JSON, not a manifest."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A file that does not match the manifest: its ``path`` (relative) and ``what`` is wrong."""
+
+    path: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.what}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What :func:`verify` found: ``files`` listed in the manifest, and every ``problem``.
+
+    ``store``: a run store the manifest does not list (``kept``) was checked against its own
+    chunk checksums. ``ok`` when nothing is wrong.
+    """
+
+    folder: Path
+    files: int
+    problems: tuple[Mismatch, ...] = ()
+    store: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_manifest(out_dir: Path | str) -> list[dict[str, Any]]:
+    """The ``files`` entries of the manifest in ``out_dir``, each with a ``path`` and a ``sha256``.
+
+    Raises :class:`ManifestError` (one line, naming the file) when there is none to read.
+    """
+    folder = Path(out_dir)
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise ManifestError(f"{folder} {what}; give a results folder (the one holding {MANIFEST})")
+    if not path.is_file():
+        raise ManifestError(
+            f"{folder} has no {MANIFEST}, so nothing in it can be checked; "
+            "give a folder written by a posture command"
+        )
+    redo = "run the command that wrote the folder again"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not UTF-8 text, so it cannot vouch for the files; {redo}") from None
+    except json.JSONDecodeError as exc:
+        raise ManifestError(
+            f"{path}:{exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno}); "
+            f"it cannot vouch for the files; {redo}"
+        ) from None
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot be read ({exc.strerror or exc}); {redo}") from None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        raise ManifestError(f"{path}: files: missing or not a list, so it is not a posture manifest; {redo}")
+    for i, entry in enumerate(files):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("path"), str)
+            and isinstance(entry.get("sha256"), str)
+        ):
+            raise ManifestError(f"{path}: files[{i}]: expected a path and a sha256; {redo}")
+    return files
+
+
+def _mismatch(folder: Path, entry: Mapping[str, Any]) -> Mismatch | None:
+    name = str(entry["path"])
+    path = _within(folder, name)
+    if path is None:
+        return Mismatch(name, "listed in manifest.json but outside the folder (the manifest was changed)")
+    if not path.is_file():
+        return Mismatch(name, "missing")
+    size = entry.get("bytes")
+    if (isinstance(size, int) and path.stat().st_size != size) or sha256(path) != entry["sha256"]:
+        return Mismatch(name, "changed since the run (SHA-256 differs)")
+    return None
+
+
+def _store_problem(folder: Path) -> Mismatch | None:
+    """What is wrong with a run store that the manifest does not list (its chunk checksums)."""
+    from ..experiment.plan import StoreError
+    from ..experiment.store import RunStore
+
+    path = folder / STORE
+    try:
+        RunStore(path).close()
+    except StoreError as exc:
+        return Mismatch(STORE, str(exc).removeprefix(f"{path} "))
+    except OSError as exc:
+        return Mismatch(STORE, f"cannot be read ({exc.strerror or exc})")
+    return None
+
+
+def verify(out_dir: Path | str) -> Verification:
+    """Check every file the manifest in ``out_dir`` lists (size and SHA-256), and a kept store.
+
+    Raises :class:`ManifestError` if the manifest is missing or unreadable.
+    """
+    folder = Path(out_dir)
+    files = read_manifest(folder)
+    problems = [m for entry in files if (m := _mismatch(folder, entry)) is not None]
+    listed = {str(entry["path"]) for entry in files}
+    store = (folder / STORE).is_file() and STORE not in listed
+    if store and (m := _store_problem(folder)) is not None:
+        problems.append(m)
+    return Verification(folder, len(files), tuple(problems), store)
+
+
 def check(out_dir: Path) -> list[str]:
     """What no longer matches the manifest in ``out_dir``: one line per missing or changed file."""
-    folder = Path(out_dir)
-    data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    problems = []
-    for entry in data["files"]:
-        path = folder / entry["path"]
-        if not path.is_file():
-            problems.append(f"{entry['path']}: missing")
-        elif sha256(path) != entry["sha256"]:
-            problems.append(f"{entry['path']}: changed since the run (SHA-256 differs)")
-    return problems
+    return [str(m) for m in verify(out_dir).problems]
+
+
+def vouch(path: Path | str) -> str | None:
+    """What is wrong with ``path`` if the ``manifest.json`` beside it lists it with another
+    SHA-256 (``None``: unchanged, or not listed, or no manifest there).
+
+    For a file posture reads back, such as a frozen ``forecast.json``. A manifest there that
+    cannot be read raises :class:`ManifestError`: it cannot vouch for the file.
+    """
+    file = Path(path)
+    folder = file.resolve().parent
+    if not file.is_file() or not (folder / MANIFEST).is_file():
+        return None
+    for entry in read_manifest(folder):
+        if _within(folder, str(entry["path"])) == file.resolve():
+            m = _mismatch(folder, entry)
+            return None if m is None else f"{file}: {m.what}, so {folder / MANIFEST} does not vouch for it"
+    return None
