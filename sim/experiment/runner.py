@@ -25,6 +25,7 @@ imported only when asked for).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import itertools
@@ -197,8 +198,24 @@ def run_tasks(tasks: Iterable[Task], scenarios: list[Scenario], plan: RunPlan, o
         )
         try:
             _drain(lambda t: pool.submit(_run_task, *t), tasks, 4 * plan.jobs, on_result)
+        except BaseException:  # Ctrl-C or an error: chunks in flight would not be stored
+            kill_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers at once, rather than wait for the tasks they are running.
+
+    After Ctrl-C or an error nothing they are computing will be kept (a chunk is stored only
+    whole, a calibration keeps nothing of an unfinished generation), so waiting would only
+    delay the exit by as long as a task takes. Workers ignore SIGINT and forked ones carry
+    the parent's SIGTERM handler, so they are killed.
+    """
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):  # already gone, or closed
+            proc.kill()
 
 
 def _run_dask(tasks: Iterable[Task], scenarios: list[Scenario], plan: RunPlan, on_result: OnResult) -> None:

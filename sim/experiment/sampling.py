@@ -26,7 +26,6 @@ computing.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import signal
@@ -140,23 +139,12 @@ def evaluator(plan: RunPlan) -> Iterator[Evaluate]:
 
             yield on_pool
         except BaseException:  # Ctrl-C or an error: the candidates in flight are not wanted
-            _kill_workers(pool)
+            from .runner import kill_workers
+
+            kill_workers(pool)
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers at once, rather than wait for the tasks they are running.
-
-    A task is a slice of a batch (hundreds of candidates with a large population), and a
-    calibration that stops keeps nothing of its generation, so waiting would only delay the
-    exit after Ctrl-C by as long as a slice takes. Workers ignore SIGINT and forked ones carry
-    the parent's SIGTERM handler, so they are killed.
-    """
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(OSError, ValueError):  # already gone, or closed
-            proc.kill()
 
 
 def batch_size(wanted: int, rate: float, left: int, population: int) -> int:
