@@ -38,7 +38,8 @@ class ExecutorError(Exception):
 
 
 class StoreError(Exception):
-    """A run store that cannot be used: not SQLite, or a database that is not a posture store."""
+    """A run store that cannot be used: not SQLite, not a posture store, damaged, tampered with
+    (a chunk whose rows no longer match its checksum), or one that cannot be written."""
 
 
 def scheduler_problem(address: str) -> str | None:
