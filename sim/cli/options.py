@@ -257,7 +257,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
             return Text("" if task.speed is None else f"{task.speed:.1f} rep/s")
 
     bar = Progress(
-        TextColumn(label),
+        TextColumn("{task.description}", markup=False),  # the label as written: a file name
         BarColumn(),
         MofNCompleteColumn(),
         RateColumn(),
@@ -266,7 +266,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         disable=not err.is_terminal,
         transient=True,
     )
-    task = bar.add_task(label, total=None)
+    task = bar.add_task(printable(label), total=None)
 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)

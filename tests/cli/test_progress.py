@@ -56,3 +56,21 @@ def test_redirected_output_stays_clean(
     monkeypatch.setenv("TTY_COMPATIBLE", "0")
     err = _stderr(capsys, "run", WORKED, *ARGS, "--out", tmp_path)
     assert err == ""
+
+
+def test_the_bar_label_is_shown_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    # score labels its bar with a file name: markup, format braces and control characters in
+    # it are shown as written (escaped), never interpreted
+    import io
+
+    from rich.console import Console
+
+    from sim.cli import options
+
+    screen = io.StringIO()
+    monkeypatch.setattr(options, "err", Console(file=screen, force_terminal=True, width=100))
+    with options.progress_bar("[bold]{0}\x1b]0;owned\a.yaml") as update:
+        update(1, 2)
+    shown = screen.getvalue()
+    assert "[bold]{0}\\x1b]0;owned\\x07.yaml" in shown
+    assert "\x1b]0;owned" not in shown and "\a" not in shown
