@@ -40,7 +40,7 @@ from .evidence_plots import (
     personnel_evidence,
     vertical_mark,
 )
-from .plot_style import PlotInfo, date_axis, dates, new_figure, palette, plain, x_of
+from .plot_style import PlotInfo, clip, date_axis, dates, new_figure, palette, plain, x_of
 from .plots import EVENT, HISTORY_DAYS, few_dates, recent_start, run_title, shown_days, style_axes
 
 if TYPE_CHECKING:
@@ -376,4 +376,4 @@ def _bands(ax: Axes, x: np.ndarray, bands: Mapping[str, np.ndarray], keep: np.nd
 
 
 def _wrap(name: str) -> str:
-    return plain("\n".join(textwrap.wrap(name, 30)) or name)
+    return plain("\n".join(textwrap.wrap(clip(name), 30)) or name)

@@ -19,8 +19,8 @@ SHOWN = 40
 """At most this many items are named in a cell, and rows of one kind shown; the rest are counted."""
 
 if TYPE_CHECKING:
-    from ..scenario.events import EventBase
     from ..scenario.distributions import Distribution
+    from ..scenario.events import EventBase
     from ..scenario.schema import Crossing, Phase, Scenario
 
 

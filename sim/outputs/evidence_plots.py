@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..scenario.schema import Milestone, Observation, Scenario
-from .plot_style import plain, x_of
+from .plot_style import MAX_DRAWN, clip, plain, x_of
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -380,7 +380,7 @@ def _mark_labels(board: Board, renderer: Any, taken: list[Rect], pt: float) -> N
         else:
             groups.append((px, px, color, [text]))
     for first, last, color, texts in sorted(groups):
-        text = "\n".join(textwrap.wrap(_joined(texts), 60))
+        text = "\n".join(textwrap.wrap(clip(_joined(texts), 4 * MAX_DRAWN), 60))
         w, h, t = _size(board, renderer, text, 90)
         steps = max(1, int((top - box[1] - h) // max(h * 0.25, 1.0)) + 1)
         cands = [

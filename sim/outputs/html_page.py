@@ -2,7 +2,8 @@
 
 Every piece escapes what it is given: text goes through :func:`html.escape` unless it is an
 :class:`Html` fragment built here, so a scenario name, a label or a reason holding
-``<script>`` shows as text. The page needs nothing outside itself:
+``<script>`` shows as text, and a control character as its escape (``\\x1b``). The page
+needs nothing outside itself:
 
 * the style is inline (system fonts, no web fonts) and there is no script;
 * figures are inline SVG (:mod:`.inline_svg`);
@@ -22,6 +23,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from .terminal import printable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -70,8 +73,12 @@ class Html(str):
 
 
 def esc(text: object) -> Html:
-    """``text`` (or ``str(text)``) as HTML text: ``<``, ``>``, ``&`` and quotes escaped."""
-    return text if isinstance(text, Html) else Html(html.escape(str(text), quote=True))
+    """``text`` (or ``str(text)``) as HTML text: ``<``, ``>``, ``&`` and quotes escaped, and
+    each non-printable character but line breaks and tabs shown as its escape (``\\x1b``),
+    as the terminal shows it (:func:`~.terminal.printable`)."""
+    if isinstance(text, Html):
+        return text
+    return Html(html.escape(printable(str(text), keep="\n\t"), quote=True))
 
 
 def join(parts: Iterable[object], sep: str = "") -> Html:

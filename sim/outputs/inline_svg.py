@@ -20,8 +20,11 @@ text, no date or software tag), then made fit to sit beside other figures in one
 * ``role="img"`` and an ``aria-label`` name the figure for screen readers.
 
 The SVG is parsed and written back with :mod:`xml.etree.ElementTree`, so user text in the
-figure (already escaped by matplotlib) is never touched by the renaming. matplotlib is
-imported only when rendering.
+figure (already escaped by matplotlib) is never touched by the renaming. User text reaches a
+figure through :func:`~.plot_style.plain`, which shows control characters as escapes; any
+character XML does not allow that still slips into the SVG (matplotlib writes them as they
+are) becomes U+FFFD before parsing, so a figure is always embedded, never refused. matplotlib
+is imported only when rendering.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _URL = re.compile(r"url\(\s*#([^)\s]+)\s*\)")
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 does not allow in a document, even escaped."""
 
 
 def svg_text(fig: Figure, salt: str) -> str:
@@ -66,7 +71,7 @@ def inline_svg(fig: Figure, key: str, label: str) -> str:
 
 def element_of(svg: str, key: str, label: str) -> str:
     """An SVG document (``svg``) as an element for an HTML page: see the module's docstring."""
-    root = ET.fromstring(svg)
+    root = ET.fromstring(_NOT_XML.sub("\ufffd", svg))
     for meta in root.findall(f"{{{SVG_NS}}}metadata"):
         root.remove(meta)
     for el in root.iter():

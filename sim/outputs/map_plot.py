@@ -53,7 +53,7 @@ from .cartography import (
     nice,
     scale_bar,
 )
-from .plot_style import PlotInfo, new_figure, plain
+from .plot_style import MAX_DRAWN, PlotInfo, clip, new_figure, plain
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -170,7 +170,10 @@ def map_figure(
     _legends(fig, ax, sizes, handles)
     hidden = labels.place(fig, ax)
     if hidden:
-        notes += textwrap.wrap(f"Not labelled for lack of room: {'; '.join(hidden)}.", NOTE_CHARS)
+        hidden_names = "; ".join(clip(h, 60) for h in hidden)
+        notes += textwrap.wrap(
+            clip(f"Not labelled for lack of room: {hidden_names}.", 4 * MAX_DRAWN), NOTE_CHARS
+        )
     _fit(fig, ax, notes)
     return fig
 
@@ -236,7 +239,7 @@ def _notes(s: Scenario, placed: dict[str, Point], flow: Flow | None, no_flow: st
     text = [f"Not on the map (no lat/lon): {', '.join(missing)}." if missing else ""]
     text.append(f"Roads not drawn (an end has no lat/lon): {', '.join(roads)}." if roads else "")
     text.append("" if flow is not None else f"No flow drawn: {no_flow or 'no run given'}.")
-    return [line for t in text if t for line in textwrap.wrap(t, NOTE_CHARS)]
+    return [line for t in text if t for line in textwrap.wrap(clip(t, 4 * MAX_DRAWN), NOTE_CHARS)]
 
 
 def _short(name: str | None, sid: str) -> str:

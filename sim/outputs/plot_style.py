@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .files import write_atomic
+from .terminal import printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -137,9 +138,28 @@ def load_matplotlib() -> None:
             os.environ["MPLBACKEND"] = saved
 
 
+MAX_DRAWN = 200
+"""The most characters of one piece of user text a figure draws."""
+
+
 def plain(text: str) -> str:
-    """User text as matplotlib should print it: ``$`` escaped, so it never turns into mathtext."""
-    return text.replace("$", r"\$")
+    """User text as matplotlib should draw it: every figure's text from a scenario goes through here.
+
+    ``$`` is escaped, so it never turns into mathtext; every non-printable character but the
+    line break is shown as its escape (``\\x1b``, ``\\u202e``), as the terminal shows it
+    (:func:`~.terminal.printable`). A control character drawn as it is would make the SVG
+    invalid XML (``report.html`` could not embed it), and matplotlib's warning about its
+    missing glyph would write it raw to the terminal. Text longer than :data:`MAX_DRAWN`
+    characters is cut with "…": a 5 MB site name made matplotlib's layout run for minutes,
+    and a long label collapses the axes anyway (the files and ``report.html`` keep it whole).
+    """
+    return printable(clip(text), keep="\n").replace("$", r"\$")
+
+
+def clip(text: str, limit: int = MAX_DRAWN) -> str:
+    """``text`` cut to ``limit`` characters with "…": before wrapping it, too (``textwrap``
+    takes time quadratic in the length of one long word)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def new_figure(width: float = 11.0, height: float = 6.0, info: PlotInfo | None = None) -> Figure:

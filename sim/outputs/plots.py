@@ -29,6 +29,7 @@ from .evidence_plots import Board, finish, vertical_mark
 from .plot_style import (
     DEFAULT_DPI,
     PlotInfo,
+    clip,
     date_axis,
     dates,
     load_matplotlib,
@@ -194,7 +195,7 @@ def gantt_rows(result: Result) -> list[tuple[str, float, float, bool]]:
 
 
 def _wrap(name: str) -> str:
-    return plain("\n".join(textwrap.wrap(name, 34)) or name)
+    return plain("\n".join(textwrap.wrap(clip(name), 34)) or name)
 
 
 def _reach_evidence(ax: Axes, scenario: Scenario) -> None:

@@ -4,7 +4,8 @@ Scenario names, ids, labels and reasons are free text. Printed through rich as t
 ``[/]`` raises a markup error, a ``[link=...]`` is interpreted, and an escape sequence written
 in YAML (``"\\e[2J"``) would reach the terminal raw. :func:`safe` returns the text as a rich
 ``Text`` (never parsed as markup) with every non-printable character shown as its escape
-(``\\x1b``); every table cell and title built from user text goes through it.
+(``\\x1b``); every table cell and title built from user text goes through it. The figures
+and ``report.html`` show user text by the same rule (:func:`printable`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ from rich.table import Table
 from rich.text import Text
 
 
-def printable(text: str) -> str:
-    """``text`` with each non-printable character replaced by its Python escape (``\\x1b``)."""
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with each non-printable character replaced by its Python escape (``\\x1b``).
+
+    Characters in ``keep`` (``"\\n"`` for text that may run over several lines) stay as they
+    are. The same rule serves the terminal, the figures (:func:`~.plot_style.plain`) and
+    ``report.html`` (:func:`~.html_page.esc`), so a name reads the same in each.
+    """
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return "".join(ch if ch.isprintable() or ch in keep else repr(ch)[1:-1] for ch in text)
 
 
 def safe(text: object) -> Text:

@@ -10,9 +10,12 @@ evidence entries, and hostile free text on the whole path from file to plots.
   address it cannot reach, even a closed loopback port);
 * random observations and milestones added to a valid scenario mapping: accepted, or one-line
   refusals at ``observations[i]...`` / ``milestones[i]...``;
-* hostile strings (rich markup, mathtext, control characters, 10 kB, RTL, emoji) in every
-  free-text field: load, :func:`sim.simulate`, and :func:`sim.outputs.report.write_run` with
-  plots into a temporary folder must not raise.
+* hostile strings (rich markup, mathtext, C0 and C1 control characters, 10 kB, RTL, emoji)
+  in every free-text field of a small scenario that has every kind of output, through
+  ``posture validate`` and ``posture run`` (``sim.cli.main``, one run or two replications)
+  with report.html, and plots for a sixth of the inputs: exit 0, report.html and every figure
+  written, and no raw control character on standard output or error (matplotlib's warnings
+  included) or in report.html.
 
 The contract checks are those of tests/properties/test_fuzz.py. Examples per test:
 ``POSTURE_FUZZ_EXAMPLES`` (profile ``posture-fuzz``, see tests/conftest.py).
@@ -24,16 +27,17 @@ import contextlib
 import copy
 import datetime as dt
 import io
+import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import assume, event, given
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
-from rich.console import Console
 
 import sim
 from sim.cli import main
@@ -42,7 +46,7 @@ from sim.scenario.loader import build_scenario
 from sim.scenario.yamlsource import Source
 from tests.properties.test_fuzz import FILE, FUZZ, WORKED, check_outcome, check_problem, line_count
 
-pytestmark = pytest.mark.slow  # 5 x POSTURE_FUZZ_EXAMPLES inputs; about 47 s at 60
+pytestmark = pytest.mark.slow  # 5 x POSTURE_FUZZ_EXAMPLES inputs and a sixth with plots; about 64 s at 60
 
 _FOLDER = Path(tempfile.mkdtemp(prefix="posture-fuzz-inputs-"))
 
@@ -89,6 +93,7 @@ HOSTILE = [
     "$x^$",
     "\\",
     "\x00\x07\x1b[31m",
+    "\x1b]0;owned\x07\x7f\x9b2J\x85",  # a title-setting OSC, DEL, an 8-bit CSI, NEL
     "\r\n",
     "\u202eevil",
     "مرحبا بالعالم",
@@ -422,66 +427,216 @@ hostile_text = (
     | st.text(min_size=1, max_size=20)
     | st.sampled_from(HOSTILE).map(lambda s: (s * (10_000 // len(s) + 1))[:10_000])
 )
+FREE_TEXT = (
+    "name",
+    "description",
+    "cite",
+    "parameters.avail.description",
+    "cargo.container.description",
+    "sites.A.name",
+    "sites.B.name",
+    "fleets.trucks.description",
+    "aircraft.lift.description",
+    "crossings.X.name",
+    "routes[0].name",
+    "phases[0].description",
+    "events[0].reason",
+    "events[0].source",
+    "events[1].reason",
+    "observations[0].label",
+    "observations[0].source",
+    "milestones[0].label",
+    "milestones[0].source",
+    "sources.<id>",
+    "sources.S1.title",
+    "sources.S1.url",
+    "sources.S1.publisher",
+    "sources.S1.notes",
+)
+"""Every free-text field of the scenario format (sim/scenario/schema.py, events.py,
+evidence.py, parameters.py): names, descriptions, reasons, labels, sources (an event's is free
+text; an observation's or a milestone's is a cite), ``cite`` strings and the ``sources``
+entries, their id included. Ids are not free text (``[A-Za-z][A-Za-z0-9_-]*``)."""
+FIGURES = {1: ["gantt", "map", "throughput", "troop_curve"], 2: ["closure_cdf", "fan_chart", "map"]}
+"""The PNGs of one run and of two replications of that scenario (sorted)."""
+RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""A control character as it would reach a terminal (a tab and a line break are allowed)."""
 
 
-@pytest.mark.filterwarnings("ignore:Glyph .* missing from font:UserWarning")
-@FUZZ
-@given(texts=st.lists(hostile_text, min_size=9, max_size=9), plot=st.integers(0, 3))
-def test_hostile_free_text_from_file_to_plots(texts: list[str], plot: int, tmp_path_factory: Any) -> None:
-    data = copy.deepcopy(_WORKED_DATA)
-    data["name"] = texts[0][:300]
-    data["description"] = texts[1]
-    data["sites"]["A"]["name"] = texts[2]
-    data["sites"]["B"]["name"] = texts[3]
-    data["fleets"]["trucks"]["description"] = texts[4]
-    data["events"] = [
-        {
-            "type": "pause",
-            "day": 1,
-            "days": 1,
-            "reason": texts[5],
-            "source": texts[6],
-            "cite": "assumption: hostile text in a free-text field, " + texts[6],
-        }
-    ]
-    data["observations"] = [
-        {
-            "date": "2026-01-03",
-            "personnel": 0,
-            "label": texts[7],
-            "source": "assumption: hostile text in a free-text field, " + texts[8],
+def every_free_text(t: dict[str, str]) -> dict[str, Any]:
+    """A small scenario with every kind of output (a troop curve, a Gantt chart, arrivals by
+    road and air, a map, evidence, events) and ``t[field]`` in each field of ``FREE_TEXT``.
+
+    A cite or an observation's source must state an assumption or name sources, so the text
+    follows ``assumption: ...``; the hostile source id is cited where it is one id."""
+
+    def why(key: str) -> str:
+        return f"assumption: hostile text in a cite, {t[key]}"
+
+    sid = t["sources.<id>"]
+    cited = (
+        sid
+        if sid.strip() and not re.search(r"[,; ]", sid) and not sid.strip().lower().startswith("assumption")
+        else "S1"
+    )
+    return {
+        "name": t["name"][:300],
+        "description": t["description"],
+        "start": "2026-01-01",
+        "horizon_days": 30,
+        "cite": why("cite"),
+        "parameters": {
+            "avail": {
+                "prior": {"uniform": [0.8, 1]},
+                "description": t["parameters.avail.description"],
+                "cite": "S1",
+            }
         },
-        {
-            "date": "2026-01-02",
-            "metric": "percent_complete",
-            "low": 10,
-            "high": 60,
-            "label": texts[8],
-            "source": "assumption: a range from a fuzz test",
+        "cargo": {
+            "container": {"short_tons": 10, "description": t["cargo.container.description"], "cite": cited}
         },
-    ]
-    data["milestones"] = [
-        {
-            "percent": 50,
-            "date": "2026-01-03",
-            "label": texts[7],
-            "source": "assumption: hostile text in a free-text field, " + texts[5],
-        }
-    ]
-    try:
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=float("inf"))
-    except yaml.YAMLError:
-        return
-    folder = tmp_path_factory.mktemp("hostile")
+        "sites": {
+            "A": {
+                "name": t["sites.A.name"],
+                "lat": 33.5,
+                "lon": 36.3,
+                "personnel": 200,
+                "equipment": {"container": 40},
+                "airfield": {"sorties_per_day": 4, "cite": why("cite")},
+                "cite": {"personnel": "S1", "equipment": why("sites.A.name")},
+            },
+            "B": {"name": t["sites.B.name"], "lat": 32.0, "lon": 36.0, "airfield": {"sorties_per_day": 4}},
+        },
+        "fleets": {
+            "trucks": {
+                "count": 10,
+                "based_at": "A",
+                "capacity": {"container": 2},
+                "speed_kmh": 30,
+                "load_hours": 2,
+                "availability": {"param": "avail"},
+                "description": t["fleets.trucks.description"],
+                "cite": why("fleets.trucks.description"),
+            }
+        },
+        "aircraft": {
+            "lift": {
+                "count": 1,
+                "based_at": "A",
+                "capacity": {"personnel": 100},
+                "speed_kmh": 700,
+                "description": t["aircraft.lift.description"],
+            }
+        },
+        "crossings": {
+            "X": {"name": t["crossings.X.name"], "convoys_per_day": 20, "cite": why("crossings.X.name")}
+        },
+        "routes": [{"from": "A", "to": "B", "km": 300, "name": t["routes[0].name"], "crossings": ["X"]}],
+        "phases": [
+            {
+                "id": "empty_A",
+                "description": t["phases[0].description"],
+                "start_day": 0,
+                "moves": [{"from": "A", "to": "B"}],
+            }
+        ],
+        "events": [
+            {
+                "type": "pause",
+                "day": 1,
+                "days": 1,
+                "reason": t["events[0].reason"],
+                "source": t["events[0].source"],
+                "cite": why("events[0].reason"),
+            },
+            {"type": "close_crossing", "crossing": "X", "day": 2, "days": 1, "reason": t["events[1].reason"]},
+        ],
+        "observations": [
+            {
+                "date": "2026-01-03",
+                "personnel": 100,
+                "label": t["observations[0].label"],
+                "source": why("observations[0].source"),
+            },
+            {
+                "date": "2026-01-02",
+                "metric": "percent_complete",
+                "low": 10,
+                "high": 60,
+                "label": t["observations[0].label"],
+                "source": cited,
+            },
+        ],
+        "milestones": [
+            {
+                "percent": 50,
+                "date": "2026-01-03",
+                "label": t["milestones[0].label"],
+                "source": why("milestones[0].source"),
+            }
+        ],
+        "sources": {
+            sid: {"title": t["sources.S1.title"]},
+            "S1": {
+                "title": t["sources.S1.title"],
+                "url": t["sources.S1.url"],
+                "publisher": t["sources.S1.publisher"],
+                "date": "2026-01-01",
+                "notes": t["sources.S1.notes"],
+            },
+        },
+    }
+
+
+def check_hostile_run(texts: dict[str, str], n: int, draw: bool, folder: Path) -> None:
+    """``texts`` in every free-text field, through ``posture validate`` and ``posture run -n N``
+    with report.html (``draw``: and plots; else ``--no-plot``): exit 0, every file written, and
+    nothing on the terminal (matplotlib's warnings included) holds a raw control character."""
+    text = yaml.safe_dump(every_free_text(texts), allow_unicode=True, sort_keys=False, width=float("inf"))
     path = folder / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
-    outcome = check_outcome(lambda: sim.load_scenario(path), file=str(path), lines=line_count(text))
-    event("accepted" if outcome.scenario is not None else "refused")
-    if outcome.scenario is None:
-        return
-    from sim.outputs import report
+    out = folder / "out"
+    shown = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for args in (
+            ["validate", str(path)],
+            ["run", str(path), "-n", str(n), "-j", "1", "--out", str(out), *([] if draw else ["--no-plot"])],
+        ):
+            code, stdout, stderr = run_cli(args)
+            shown.append(stdout + stderr)
+            assert code == 0 and "Traceback" not in stderr, (args[0], code, stderr[-3000:])
+    shown += [warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught]
+    for printed in shown:
+        bad = RAW_CONTROL.search(printed)
+        assert bad is None, (
+            f"raw {bad.group()!r} on the terminal: {printed[max(0, bad.start() - 200) :][:400]!r}"
+        )
+    page = (out / "report.html").read_text(encoding="utf-8")
+    bad = RAW_CONTROL.search(page)
+    assert bad is None, f"raw {bad.group()!r} in report.html: {page[max(0, bad.start() - 200) :][:400]!r}"
+    figures = sorted(p.stem for p in out.glob("*.png"))
+    assert figures == (FIGURES[n] if draw else []), figures
+    assert all(f'<figure id="fig-{stem}"><svg ' in page for stem in figures)  # the same figures, inline
+    event(f"-n {n}")
 
-    result = sim.simulate(outcome.scenario, seed=0)
-    Console(file=io.StringIO(), width=80).print(report.run_table(result))  # rich markup stays text
-    written = report.write_run(result, folder / "out", plot=plot == 0)  # plots are slow: one in four
-    assert all(p.exists() for p in written)
+
+HOSTILE_TEXTS = st.fixed_dictionaries(dict.fromkeys(FREE_TEXT, hostile_text))
+
+
+@FUZZ
+@given(texts=HOSTILE_TEXTS, n=st.sampled_from([1, 2]))
+def test_hostile_free_text_from_file_to_report(texts: dict[str, str], n: int, tmp_path_factory: Any) -> None:
+    """Every free-text field hostile: validate, run (``--no-plot``) and report.html."""
+    check_hostile_run(texts, n, False, tmp_path_factory.mktemp("hostile"))
+
+
+PLOTS = settings(FUZZ, max_examples=max(1, FUZZ.max_examples // 6))
+"""A sixth of the fuzz budget: one run with plots takes 1.5 to 19 s (10 kB labels), not 0.1 s."""
+
+
+@PLOTS
+@given(texts=HOSTILE_TEXTS, n=st.sampled_from([1, 2]))
+def test_hostile_free_text_from_file_to_plots(texts: dict[str, str], n: int, tmp_path_factory: Any) -> None:
+    """Every free-text field hostile: validate, run with plots and report.html (figures inline)."""
+    check_hostile_run(texts, n, True, tmp_path_factory.mktemp("hostile"))
