@@ -43,6 +43,7 @@ def test_blocks_cover_every_day_and_read_each_replication_once(
         monkeypatch.setattr(RunStore, "arrays", counted)
         got = list(blocks.day_blocks(store, 0, n, name, shape, budget))
     assert sum(reads) == n  # once each, not once per block
-    assert [lo for lo, _ in got] == list(range(0, shape[0], blocks.day_step(n, shape, whole.itemsize, budget)))
+    step = blocks.day_step(n, shape, whole.itemsize, budget)
+    assert [lo for lo, _ in got] == list(range(0, shape[0], step))
     np.testing.assert_array_equal(np.concatenate([b for _, b in got], axis=1), whole)
     assert not list(tmp_path.glob(".bands-*"))  # the scratch file is gone
