@@ -72,7 +72,7 @@ CASES = {
     "deep block": "".join("  " * i + f"k{i}:\n" for i in range(70)),
     "bad tag then deep": "a: !!int x\nb: " + "[" * 70 + "]" * 70 + "\n",
     "dup key then deep": "a: 1\na: 2\nb: " + "[" * 70 + "]" * 70 + "\n",
-    "unicode": "name: \"Al-Walid \\u2014 \\u0627\\u0644\\u0648\\u0644\\u064a\\u062f\"\nemoji: 🚚\n",
+    "unicode": 'name: "Al-Walid \\u2014 \\u0627\\u0644\\u0648\\u0644\\u064a\\u062f"\nemoji: 🚚\n',
     "CRLF": "a: 1\r\nb:\r\n  - 2\r\n",
     "quoted keys": "'a b': 1\n\"c\": 2\n",
 }
