@@ -174,3 +174,17 @@ def test_loading_a_sweep_grid_reports_progress(tmp_path: Path) -> None:
     points = factor_points(path, factors, progress=lambda done, total: seen.append((done, total)))
     assert len(points) == 6
     assert seen == [(k, 6) for k in range(7)]
+
+
+def test_a_million_trucks_one_per_convoy_answers(tmp_path: Path) -> None:
+    # 10**6 trucks with max_vehicles: 1 used to never answer; the hand count: 100 containers,
+    # 2 a truck, so 50 trucks leave at once in 50 convoys of one, each loads 2 h, drives
+    # 300 km at 30 km/h (10 h) and unloads 1 h: closure at 13 h
+    text = BASE_TEXT.replace("    count: 10", "    count: 1000000").replace(
+        "routes:", "convoy: {max_vehicles: 1}\nroutes:", 1
+    )
+    scenario = sim.load_scenario(write(tmp_path, text))
+    start = time.process_time()
+    result = sim.simulate(scenario, seed=0)
+    assert time.process_time() - start < 10.0 * SLOWER
+    assert result.closure_h == pytest.approx(13.0)
