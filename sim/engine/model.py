@@ -28,10 +28,8 @@ the road the :class:`~sim.engine.runlog.RunLog`'s.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator
 from typing import Any, cast
 
 import numpy as np
@@ -39,6 +37,7 @@ import simpy
 
 from ..scenario.distributions import Distribution
 from ..scenario.drawn import uncertain
+from ..scenario.loader import collector_paused
 from ..scenario.network import Network, great_circle_km
 from ..scenario.schema import Event, Scenario
 from . import convoys, dispatch, metrics, policy, preparation, triggers
@@ -335,23 +334,6 @@ class Engine:
 def _fresh(value: object) -> bool:
     """Whether a quantity is drawn anew on every use (a distribution ``per: occurrence``)."""
     return isinstance(value, Distribution) and value.per == "occurrence"
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Keep Python's cyclic garbage collector off the hot path of a run.
-
-    A run allocates many small objects and frees almost all of them by reference counting;
-    the collector's generation scans over them cost a fifth of a large run. It is disabled
-    for the run and restored afterwards (as it was: a caller that disabled it keeps it off).
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def simulate(

@@ -21,22 +21,11 @@ import sim
 from sim.cli import main
 from sim.outputs.manifest import ManifestError, Mismatch
 
+from .test_hostile_cli import _one_line, _posture
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKED = ROOT / "scenarios/examples/worked-example.yaml"
 FAST = ["-n", "3", "--jobs", "1", "--deterministic", "--no-plot"]
-
-
-def _posture(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    got = capsys.readouterr()
-    return code, got.out, got.err
-
-
-def _one_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
