@@ -26,6 +26,7 @@ from .yamlvalues import (
     FastStrictLoader,
     Source,
     check_tag,
+    duplicate_key,
     fail,
     read_key,
     read_scalar,
@@ -164,12 +165,7 @@ class _Builder:
         key = event.value if tag == STR else read_key(_node(event, tag), self.ctor, self.file, line, ppath)
         sub = (*ppath, key)
         if key in parent:
-            raise fail(
-                self.file,
-                line,
-                sub,
-                f"duplicate key (first given on line {lines.get(sub, '?')}); give each key once",
-            )
+            raise duplicate_key(self.file, line, sub, lines.get(sub))
         lines[sub] = line
         self.pending[-1] = key
         return None

@@ -45,6 +45,7 @@ from .yamlvalues import (
     Source,
     StrictSafeLoader,
     check_tag,
+    duplicate_key,
     fail,
     read_key,
     read_scalar,
@@ -271,12 +272,7 @@ def _convert(
             key = read_key(_target(key_node), ctor, src.file, key_line, path)
             sub = (*path, key)
             if key in out:
-                raise fail(
-                    src.file,
-                    key_line,
-                    sub,
-                    f"duplicate key (first given on line {src.lines.get(sub, '?')}); give each key once",
-                )
+                raise duplicate_key(src.file, key_line, sub, src.lines.get(sub))
             src.lines[sub] = key_line
             out[key] = _convert(value_node, sub, src, ctor, budget)
         return out

@@ -72,6 +72,11 @@ def _shown(tag: str) -> str:
     return "!!" + tag.removeprefix(CORE) if tag.startswith(CORE) else tag
 
 
+def duplicate_key(file: str, line: int, path: Path, first: int | None) -> ScenarioError:
+    """The refusal of a key given twice in one mapping (PyYAML would let the last one win)."""
+    return fail(file, line, path, f"duplicate key (first given on line {first or '?'}); give each key once")
+
+
 def check_tag(node: yaml.Node, file: str, line: int, path: Path, instead: str) -> None:
     if node.tag == _MERGE:
         raise fail(
@@ -163,6 +168,7 @@ __all__ = [
     "Source",
     "StrictSafeLoader",
     "check_tag",
+    "duplicate_key",
     "fail",
     "read_key",
     "read_scalar",
